@@ -1,0 +1,1 @@
+"""The data model: FtM statements extended with provenance, and entities built from them."""

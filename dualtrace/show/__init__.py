@@ -1,0 +1,1 @@
+"""Interfaces for people and programs: CLI, HTTP API, web workspace and reports."""
