@@ -12,6 +12,11 @@ from dataclasses import dataclass
 import duckdb
 
 from dualtrace.errors import StoreError
+from dualtrace.security.schema import (
+    SECURITY_MIGRATION_NAME,
+    SECURITY_MIGRATION_VERSION,
+    SECURITY_SQL,
+)
 
 
 @dataclass(frozen=True)
@@ -48,6 +53,142 @@ STATEMENT_COLUMNS: tuple[tuple[str, str], ...] = (
 )
 
 _statements_ddl = ",\n  ".join(f"{n} {t}" for n, t in STATEMENT_COLUMNS)
+
+# Migration 3 (trade records, issue 5). Frozen SQL: a later change to the trade model
+# gets its own migration; tests/trade/test_model.py checks this table matches
+# dualtrace.trade.model.TRADE_FIELDS.
+_TRADE_SQL = """
+CREATE TABLE trade_records (
+  record_key VARCHAR NOT NULL,
+  record_id VARCHAR NOT NULL,
+  dataset VARCHAR NOT NULL,
+  batch_id VARCHAR NOT NULL,
+  source_file VARCHAR NOT NULL,
+  source_row BIGINT NOT NULL,
+  date DATE,
+  exporter_name VARCHAR,
+  exporter_address VARCHAR,
+  exporter_country VARCHAR,
+  exporter_id VARCHAR,
+  importer_name VARCHAR,
+  importer_address VARCHAR,
+  importer_country VARCHAR,
+  importer_id VARCHAR,
+  notify_name VARCHAR,
+  notify_address VARCHAR,
+  notify_country VARCHAR,
+  notify_id VARCHAR,
+  declarant_name VARCHAR,
+  declarant_address VARCHAR,
+  declarant_country VARCHAR,
+  declarant_id VARCHAR,
+  origin_country VARCHAR,
+  dispatch_country VARCHAR,
+  destination_country VARCHAR,
+  trade_country VARCHAR,
+  hs_code VARCHAR,
+  hs6 VARCHAR,
+  goods_description VARCHAR,
+  brand VARCHAR,
+  quantity DOUBLE,
+  unit VARCHAR,
+  weight_kg DOUBLE,
+  value DOUBLE,
+  currency VARCHAR,
+  incoterms VARCHAR,
+  transport VARCHAR,
+  chpl_tier VARCHAR,
+  military_heading VARCHAR,
+  hs_list_version VARCHAR,
+  truth_exporter VARCHAR,
+  truth_importer VARCHAR,
+  truth_scheme VARCHAR
+);
+CREATE TABLE trade_batches (
+  batch_id VARCHAR PRIMARY KEY,
+  dataset VARCHAR NOT NULL,
+  source_file VARCHAR NOT NULL,
+  source_path VARCHAR NOT NULL,
+  loaded_at TIMESTAMP NOT NULL,
+  rows_read BIGINT NOT NULL,
+  rows_loaded BIGINT NOT NULL,
+  rows_quarantined BIGINT NOT NULL,
+  column_mapping VARCHAR NOT NULL,
+  hs_list_version VARCHAR NOT NULL
+);
+CREATE TABLE trade_quarantine (
+  batch_id VARCHAR NOT NULL,
+  dataset VARCHAR NOT NULL,
+  source_file VARCHAR NOT NULL,
+  source_row BIGINT NOT NULL,
+  field VARCHAR,
+  reason VARCHAR NOT NULL,
+  raw VARCHAR NOT NULL
+);
+CREATE TABLE trade_parties (
+  record_key VARCHAR NOT NULL,
+  role VARCHAR NOT NULL,
+  name VARCHAR NOT NULL,
+  address VARCHAR,
+  country VARCHAR,
+  identifier VARCHAR,
+  pid VARCHAR NOT NULL
+);
+CREATE TABLE trade_party_names (
+  pid VARCHAR NOT NULL,
+  origin VARCHAR NOT NULL,
+  entity_id VARCHAR,
+  name VARCHAR NOT NULL,
+  address VARCHAR,
+  country VARCHAR,
+  identifier VARCHAR,
+  name_norm VARCHAR NOT NULL,
+  name_key VARCHAR NOT NULL,
+  address_norm VARCHAR,
+  mentions BIGINT NOT NULL,
+  run_id VARCHAR NOT NULL
+);
+CREATE TABLE trade_token_freq (
+  token VARCHAR NOT NULL,
+  n BIGINT NOT NULL,
+  run_id VARCHAR NOT NULL
+);
+CREATE TABLE trade_links (
+  pid_l VARCHAR NOT NULL,
+  pid_r VARCHAR NOT NULL,
+  match_weight DOUBLE NOT NULL,
+  probability DOUBLE NOT NULL,
+  name_level VARCHAR NOT NULL,
+  country_level VARCHAR NOT NULL,
+  address_level VARCHAR NOT NULL,
+  id_level VARCHAR NOT NULL,
+  run_id VARCHAR NOT NULL
+);
+CREATE TABLE trade_clusters (
+  pid VARCHAR NOT NULL,
+  cluster_id VARCHAR NOT NULL,
+  run_id VARCHAR NOT NULL
+);
+CREATE TABLE trade_link_decisions (
+  pid_l VARCHAR NOT NULL,
+  pid_r VARCHAR NOT NULL,
+  decision VARCHAR NOT NULL,
+  note VARCHAR,
+  decided_at TIMESTAMP NOT NULL
+);
+CREATE TABLE trade_link_runs (
+  run_id VARCHAR PRIMARY KEY,
+  engine VARCHAR NOT NULL,
+  mode VARCHAR NOT NULL,
+  started_at TIMESTAMP NOT NULL,
+  seconds DOUBLE NOT NULL,
+  names BIGINT NOT NULL,
+  pairs BIGINT NOT NULL,
+  links BIGINT NOT NULL,
+  clusters BIGINT NOT NULL,
+  threshold DOUBLE NOT NULL
+);
+"""
 
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(
@@ -97,6 +238,9 @@ CREATE TABLE load_issues (
 );
 """,
     ),
+    Migration(3, "trade records, quarantine, parties and party links", _TRADE_SQL),
+    # security (issue 9): accounts, sessions, audit log; SQL lives beside its users
+    Migration(SECURITY_MIGRATION_VERSION, SECURITY_MIGRATION_NAME, SECURITY_SQL),
 )
 
 LATEST_VERSION = MIGRATIONS[-1].version
