@@ -17,6 +17,11 @@ from dualtrace.security.schema import (
     SECURITY_MIGRATION_VERSION,
     SECURITY_SQL,
 )
+from dualtrace.show.web.case_schema import (
+    CASES_MIGRATION_NAME,
+    CASES_MIGRATION_VERSION,
+    CASES_SQL,
+)
 
 
 @dataclass(frozen=True)
@@ -241,6 +246,8 @@ CREATE TABLE load_issues (
     Migration(3, "trade records, quarantine, parties and party links", _TRADE_SQL),
     # security (issue 9): accounts, sessions, audit log; SQL lives beside its users
     Migration(SECURITY_MIGRATION_VERSION, SECURITY_MIGRATION_NAME, SECURITY_SQL),
+    # cases (issue 8): investigations collecting entities, documents, notes, decisions
+    Migration(CASES_MIGRATION_VERSION, CASES_MIGRATION_NAME, CASES_SQL),
 )
 
 LATEST_VERSION = MIGRATIONS[-1].version
