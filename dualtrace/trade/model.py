@@ -40,9 +40,7 @@ for _role, _what in (
     _PARTY_FIELDS += [
         TradeField(f"{_role}_name", "VARCHAR", f"Name of the {_what}, exactly as written."),
         TradeField(f"{_role}_address", "VARCHAR", f"Address of the {_what}, as written."),
-        TradeField(
-            f"{_role}_country", "VARCHAR", f"ISO 3166-1 alpha-2 country of the {_what}."
-        ),
+        TradeField(f"{_role}_country", "VARCHAR", f"ISO 3166-1 alpha-2 country of the {_what}."),
         TradeField(
             f"{_role}_id",
             "VARCHAR",
