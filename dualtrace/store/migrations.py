@@ -174,6 +174,12 @@ CREATE TABLE trade_clusters (
   cluster_id VARCHAR NOT NULL,
   run_id VARCHAR NOT NULL
 );
+CREATE TABLE trade_link_params (
+  name VARCHAR NOT NULL,
+  level VARCHAR NOT NULL,
+  value DOUBLE NOT NULL,
+  run_id VARCHAR NOT NULL
+);
 CREATE TABLE trade_link_decisions (
   pid_l VARCHAR NOT NULL,
   pid_r VARCHAR NOT NULL,
