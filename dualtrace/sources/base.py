@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import csv
 import re
+from functools import lru_cache
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 from followthemoney.dataset import Dataset
 from followthemoney.statement import Statement, StatementEntity
+from followthemoney.types import registry
 
 from dualtrace.errors import InputError
 from dualtrace.model.provenance import DatasetInfo, LoadReport, SourcePointer, VersionInfo
@@ -32,18 +34,33 @@ def make_entity(dataset: str, schema: str, entity_id: str) -> StatementEntity:
     return entity
 
 
+# Property types whose cleaning does not depend on the entity (phones do: they use the
+# entity's countries), so cleaned values can be cached across a whole load.
+_CONTEXT_FREE_TYPES = frozenset(
+    {"country", "url", "date", "email", "identifier", "name", "string", "text", "address",
+     "topic", "gender", "language", "checksum", "number", "mimetype", "ip", "iban", "entity"}
+)
+
+
+@lru_cache(maxsize=262_144)
+def _clean_cached(type_name: str, value: str) -> str | None:
+    return registry.get(type_name).clean_text(value)  # type: ignore[union-attr]
+
+
 def add_value(
     entity: StatementEntity,
     prop: str,
     value: str | None,
-    at: SourcePointer,
+    at: SourcePointer | str,
     lang: str | None = None,
     cleaned: bool = False,
+    original_value: str | None = None,
 ) -> str | None:
     """Add one value with its source pointer; returns the cleaned value or None.
 
     Values FtM's type system rejects (an unparseable date or country) return None so
-    the caller can report them instead of losing them silently.
+    the caller can report them instead of losing them silently. ``at`` may be a
+    pre-encoded pointer when many values share one source row.
     """
     if value is None:
         return None
@@ -53,7 +70,23 @@ def add_value(
     prop_obj = entity.schema.get(prop)
     if prop_obj is None:
         raise KeyError(f"{entity.schema.name} has no property {prop!r}")
-    return entity.unsafe_add(prop_obj, value, cleaned=cleaned, lang=lang, origin=at.encode())
+    origin = at if isinstance(at, str) else at.encode()
+    clean: str | None = value
+    if not cleaned:
+        if prop_obj.type.name in _CONTEXT_FREE_TYPES:
+            clean = _clean_cached(prop_obj.type.name, value)
+        else:
+            clean = prop_obj.type.clean_text(value, proxy=entity)
+        if clean is None:
+            return None
+    return entity.unsafe_add(
+        prop_obj,
+        clean,
+        cleaned=True,
+        lang=lang,
+        original_value=original_value or value,
+        origin=origin,
+    )
 
 
 @dataclass(frozen=True)

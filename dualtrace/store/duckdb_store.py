@@ -140,31 +140,83 @@ class DatasetRow:
     versions: tuple[VersionRow, ...]
 
 
-class _BatchWriter:
-    """Accumulates statement rows column-wise and flushes them as Arrow batches."""
+# Columns a reader supplies per statement; the rest are constant for one load and are
+# filled in by SQL, which keeps the per-statement Python work small.
+ROW_COLUMNS = (
+    "id",
+    "entity_id",
+    "canonical_id",
+    "schema",
+    "prop",
+    "prop_type",
+    "value",
+    "lang",
+    "original_value",
+    "external",
+    "source_file",
+    "source_row",
+    "doc_id",
+    "page",
+    "span_start",
+    "span_end",
+)
+ROW_SCHEMA = pa.schema([STATEMENT_SCHEMA.field(name) for name in ROW_COLUMNS])
 
-    def __init__(self, con: duckdb.DuckDBPyConnection) -> None:
+
+class _BatchWriter:
+    """Accumulates statement rows and flushes them as Arrow batches into one load."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection, constants: Sequence[Any]) -> None:
         self.con = con
-        self.columns: dict[str, list[Any]] = {name: [] for name in COLUMN_NAMES}
+        self.constants = list(constants)
+        self.rows: list[Sequence[Any]] = []
         self.count = 0
 
     def add(self, row: Sequence[Any]) -> None:
-        for name, value in zip(COLUMN_NAMES, row, strict=True):
-            self.columns[name].append(value)
+        self.rows.append(row)
         self.count += 1
-        if len(self.columns["id"]) >= BATCH_ROWS:
+        if len(self.rows) >= BATCH_ROWS:
             self.flush()
 
     def flush(self) -> None:
-        if not self.columns["id"]:
+        if not self.rows:
             return
-        batch = pa.Table.from_pydict(self.columns, schema=STATEMENT_SCHEMA)
-        self.con.register("_dt_batch", batch)
+        columns = list(zip(*self.rows, strict=True))
+        batch = pa.Table.from_arrays(
+            [pa.array(col, type=f.type) for col, f in zip(columns, ROW_SCHEMA, strict=True)],
+            schema=ROW_SCHEMA,
+        )
+        select = ", ".join(
+            "?" if name in _CONSTANT_COLUMNS else name for name in COLUMN_NAMES
+        )
+        self.con.register("_dt_rows", batch)
         try:
-            self.con.execute("INSERT INTO statements SELECT * FROM _dt_batch")
+            self.con.execute(
+                f"INSERT INTO statements SELECT {select} FROM _dt_rows", self.constants
+            )
         finally:
-            self.con.unregister("_dt_batch")
-        self.columns = {name: [] for name in COLUMN_NAMES}
+            self.con.unregister("_dt_rows")
+        self.rows = []
+
+
+_CONSTANT_COLUMNS = (
+    "dataset",
+    "version",
+    "first_seen",
+    "last_seen",
+    "reliability",
+    "load_id",
+    "loaded_at",
+)
+
+
+def insert_arrow(con: duckdb.DuckDBPyConnection, table: str, data: pa.Table) -> None:
+    """Append an Arrow table to ``table`` (far faster than executemany for many rows)."""
+    con.register("_dt_batch", data)
+    try:
+        con.execute(f"INSERT INTO {table} SELECT * FROM _dt_batch")
+    finally:
+        con.unregister("_dt_batch")
 
 
 class Store:
@@ -249,12 +301,31 @@ class Store:
                 "DELETE FROM statements WHERE dataset = ? AND version = ?",
                 [dataset.name, version.version],
             )
-            writer = _BatchWriter(con)
+            # Constants in the order of _CONSTANT_COLUMNS within COLUMN_NAMES.
+            constants = {
+                "dataset": dataset.name,
+                "version": version.version,
+                "first_seen": version.version,
+                "last_seen": version.version,
+                "reliability": dataset.reliability,
+                "load_id": load_id,
+                "loaded_at": loaded_at,
+            }
+            writer = _BatchWriter(
+                con, [constants[n] for n in COLUMN_NAMES if n in _CONSTANT_COLUMNS]
+            )
             entities: set[str] = set()
+            pointers: dict[str | None, tuple[Any, ...]] = {}
             for stmt in statements:
                 if stmt.prop == Statement.BASE:
                     entities.add(stmt.entity_id)
-                ptr = SourcePointer.decode(stmt.origin)
+                ptr = pointers.get(stmt.origin)
+                if ptr is None:
+                    p = SourcePointer.decode(stmt.origin)
+                    ptr = (p.file, p.row, p.doc_id, p.page, p.span_start, p.span_end)
+                    if len(pointers) > 50_000:
+                        pointers.clear()
+                    pointers[stmt.origin] = ptr
                 writer.add(
                     (
                         stmt.id or stmt.generate_key(),
@@ -264,22 +335,10 @@ class Store:
                         stmt.prop,
                         stmt.prop_type,
                         stmt.value,
-                        dataset.name,
-                        version.version,
                         stmt.lang,
                         stmt.original_value,
                         stmt.external,
-                        version.version,
-                        version.version,
-                        ptr.file,
-                        ptr.row,
-                        ptr.doc_id,
-                        ptr.page,
-                        ptr.span_start,
-                        ptr.span_end,
-                        dataset.reliability,
-                        load_id,
-                        loaded_at,
+                        *ptr,
                     )
                 )
                 if on_progress is not None and writer.count % 10_000 == 0:
@@ -302,12 +361,20 @@ class Store:
                 ],
             )
             if report.issues:
-                con.executemany(
-                    "INSERT INTO load_issues VALUES (?, ?, ?, ?, ?, ?)",
-                    [
-                        [load_id, i.file, i.row, i.field, i.severity, i.message]
-                        for i in report.issues
-                    ],
+                issues = report.issues
+                insert_arrow(
+                    con,
+                    "load_issues",
+                    pa.table(
+                        {
+                            "load_id": pa.array([load_id] * len(issues), pa.string()),
+                            "file": pa.array([i.file for i in issues], pa.string()),
+                            "row": pa.array([i.row for i in issues], pa.int64()),
+                            "field": pa.array([i.field for i in issues], pa.string()),
+                            "severity": pa.array([i.severity for i in issues], pa.string()),
+                            "message": pa.array([i.message for i in issues], pa.string()),
+                        }
+                    ),
                 )
             report.seconds = time.monotonic() - started
             con.execute(
@@ -449,6 +516,24 @@ class Store:
             where += " AND s.dataset IN (SELECT unnest(?))"
             params.append(list(datasets))
         return self._fetch_statements(where, params)
+
+    def referencing(self, canonical_id: str, as_of: str | None = None) -> list[tuple[str, str]]:
+        """(entity id, property) of entities whose entity-typed property points here."""
+        vsql, vparams = self.versions_in_force_sql(as_of)
+        ids = [
+            r[0]
+            for r in self.con.execute(
+                "SELECT DISTINCT entity_id FROM statements WHERE canonical_id = ?", [canonical_id]
+            ).fetchall()
+        ]
+        rows = self.con.execute(
+            f"SELECT DISTINCT s.canonical_id, s.prop FROM statements s JOIN ({vsql}) v "
+            "ON s.dataset = v.dataset AND s.version = v.version "
+            "WHERE s.prop_type = 'entity' AND s.value IN (SELECT unnest(?)) "
+            "ORDER BY s.canonical_id",
+            [*vparams, ids],
+        ).fetchall()
+        return [(str(r[0]), str(r[1])) for r in rows]
 
     def iter_statements(
         self,

@@ -15,6 +15,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "dualtrace.show.cli.load",
     "dualtrace.show.cli.query",
     "dualtrace.show.cli.demo",
+    "dualtrace.show.cli.load_lists_eu_uk_un",
 )
 
 app = typer.Typer(
