@@ -1,0 +1,146 @@
+"""Entity and case reports as HTML and PDF, every statement citing its source.
+
+A report is what an investigator hands to a regulator or an editor, so it states the
+date it describes ("list status as of"), shows the network as a fixed figure, and ends
+with an evidence table in which each statement names its list and version, or its
+document, page and quote. The HTML is self-contained (styles embedded, figure inline
+SVG) unless it is served by the workspace, where the stylesheet is linked because the
+workspace's Content-Security-Policy refuses inline styles; the PDF is the same HTML
+printed by WeasyPrint.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+from importlib import resources
+from typing import Any
+
+import jinja2
+
+from dualtrace.errors import NotFoundError
+from dualtrace.show.report import capabilities
+from dualtrace.show.report.dossier import Dossier, build_dossier
+from dualtrace.show.report.neighbourhood import Neighbourhood, neighbourhood
+from dualtrace.show.report.network_figure import Figure, network_svg
+from dualtrace.show.web import cases as case_book
+from dualtrace.show.web import documents_view
+from dualtrace.store.duckdb_store import Store
+
+
+@dataclass(slots=True)
+class Report:
+    """What a report says, before it is turned into HTML or PDF."""
+
+    kind: str  # 'entity' or 'case'
+    title: str
+    as_of: str | None
+    generated_at: str
+    dossiers: list[Dossier]
+    figure: Figure
+    sections: dict[str, dict[str, Any]] = field(default_factory=dict)
+    case: case_book.Case | None = None
+    documents: list[documents_view.DocumentSummary] = field(default_factory=list)
+
+    @property
+    def filename(self) -> str:
+        slug = re.sub(r"[^A-Za-z0-9]+", "-", self.title).strip("-").lower()[:60]
+        return slug or self.kind
+
+    @property
+    def status_date(self) -> str:
+        return self.as_of or self.generated_at[:10]
+
+
+def _now() -> str:
+    return dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
+
+
+def capability_sections(store: Store, dossier: Dossier) -> dict[str, dict[str, Any]]:
+    """Ownership-rule status, red flags and trade flows for a dossier, where available.
+
+    Each section is ``{"available": bool, "message": str, "items": [...]}`` so pages and
+    reports can say what is missing instead of leaving a silent gap.
+    """
+    out: dict[str, dict[str, Any]] = {}
+    for name in ("ownership", "flags", "trade"):
+        cap = capabilities.capability_status()[name]
+        out[name] = {
+            "available": cap.available,
+            "message": "" if cap.available else capabilities.unavailable(name),
+            "items": [],
+        }
+    return out
+
+
+def entity_report(store: Store, entity_id: str, as_of: str | None = None) -> Report:
+    dossier = build_dossier(store, entity_id, as_of=as_of, quotes=documents_view.quoter(store))
+    return Report(
+        kind="entity",
+        title=dossier.caption,
+        as_of=as_of,
+        generated_at=_now(),
+        dossiers=[dossier],
+        figure=network_svg(dossier.network),
+        sections={dossier.id: capability_sections(store, dossier)},
+    )
+
+
+def case_report(store: Store, case_id: str, as_of: str | None = None) -> Report:
+    case = case_book.get_case(store, case_id)
+    quoter = documents_view.quoter(store)
+    dossiers = [build_dossier(store, eid, as_of=as_of, quotes=quoter) for eid in case.entity_ids]
+    if dossiers:
+        net = neighbourhood(store, [d.id for d in dossiers], as_of=as_of)
+    else:
+        net = Neighbourhood(centre=[], nodes={}, edges=[])
+    docs = []
+    for doc_id in case.document_ids:
+        try:
+            docs.append(documents_view.summary(store, doc_id))
+        except NotFoundError:
+            docs.append(documents_view.DocumentSummary(doc_id, doc_id, None, None, 0))
+    return Report(
+        kind="case",
+        title=case.title,
+        as_of=as_of,
+        generated_at=_now(),
+        dossiers=dossiers,
+        figure=network_svg(net),
+        sections={d.id: capability_sections(store, d) for d in dossiers},
+        case=case,
+        documents=docs,
+    )
+
+
+def _environment() -> jinja2.Environment:
+    return jinja2.Environment(
+        loader=jinja2.PackageLoader("dualtrace.show.report", "templates"),
+        autoescape=jinja2.select_autoescape(["html"]),
+        undefined=jinja2.StrictUndefined,
+    )
+
+
+def report_css() -> str:
+    return resources.files("dualtrace.show.web").joinpath("static", "report.css").read_text("utf-8")
+
+
+def to_html(report: Report, css_href: str | None = None) -> str:
+    """The report as one HTML page; styles embedded unless ``css_href`` links them."""
+    template = _environment().get_template("report.html")
+    return template.render(
+        r=report,
+        css_href=css_href,
+        css=None if css_href else report_css(),
+    )
+
+
+def to_pdf(report: Report) -> bytes:
+    """The report printed by WeasyPrint (A4, page numbers in the footer)."""
+    from weasyprint import HTML  # type: ignore[import-untyped] # imported late: it loads Pango, which takes a moment
+
+    pdf = HTML(string=to_html(report), base_url=None).write_pdf()
+    if pdf is None:  # pragma: no cover - write_pdf without a target always returns bytes
+        raise RuntimeError("WeasyPrint returned no PDF")
+    return bytes(pdf)
