@@ -16,6 +16,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "dualtrace.show.cli.query",
     "dualtrace.show.cli.demo",
     "dualtrace.show.cli.load_lists_eu_uk_un",
+    "dualtrace.show.cli.admin",
 )
 
 app = typer.Typer(
