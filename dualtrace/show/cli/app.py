@@ -17,6 +17,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "dualtrace.show.cli.demo",
     "dualtrace.show.cli.load_lists_eu_uk_un",
     "dualtrace.show.cli.admin",
+    "dualtrace.show.cli.report",
 )
 
 app = typer.Typer(
