@@ -6,3 +6,17 @@ from those statements and can be rebuilt.
 """
 
 __version__ = "0.1.0"
+
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from dualtrace.resolve.pair import score_pair as score_pair
+
+
+def __getattr__(name: str) -> Any:
+    """Lazy public API: ``dualtrace.score_pair`` without importing matching on every CLI run."""
+    if name == "score_pair":
+        from dualtrace.resolve.pair import score_pair
+
+        return score_pair
+    raise AttributeError(f"module 'dualtrace' has no attribute {name!r}")

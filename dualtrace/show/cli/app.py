@@ -18,6 +18,8 @@ COMMAND_MODULES: tuple[str, ...] = (
     "dualtrace.show.cli.load_lists_eu_uk_un",
     "dualtrace.show.cli.admin",
     "dualtrace.show.cli.report",
+    "dualtrace.show.cli.screen",
+    "dualtrace.show.cli.serve",
 )
 
 app = typer.Typer(

@@ -1,0 +1,435 @@
+"""Feature functions: each compares one aspect of a query and a candidate.
+
+Following nomenklatura's design, a feature is a plain function
+``(query, candidate, context) -> FtResult`` and its docstring's first line *is* the
+user-facing explanation of what it measured. The scorer (``dualtrace.resolve.scorer``)
+turns each result into a contribution to the match log-odds, so every score can be
+read back as a list of sentences with signed contributions. Trade linkage
+(``dualtrace.trade``) imports these functions and :func:`align_tokens` directly.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+from rigour.addresses import normalize_address
+from rigour.text.distance import levenshtein
+
+from dualtrace.resolve.records import NameEntry, Record
+
+TokenWeight = Callable[[str], float]
+
+
+@dataclass(frozen=True, slots=True)
+class FtResult:
+    """A feature's value in [-1, 1] (negative = evidence against) and a detail text."""
+
+    score: float
+    detail: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class TokenPair:
+    query: str
+    candidate: str
+    similarity: float
+    how: str
+
+
+@dataclass(frozen=True, slots=True)
+class Alignment:
+    """How two token sequences line up, weighted by token rarity."""
+
+    score: float
+    pairs: tuple[TokenPair, ...]
+    query_left: tuple[str, ...]
+    candidate_left: tuple[str, ...]
+    matched_weight: float
+
+    def describe(self) -> str:
+        parts = []
+        for p in self.pairs:
+            if p.how == "exact":
+                parts.append(p.query)
+            else:
+                parts.append(f"{p.query}~{p.candidate} ({p.how} {p.similarity:.2f})")
+        text = "aligned " + ", ".join(parts) if parts else "nothing aligned"
+        if self.query_left:
+            text += "; query only: " + " ".join(self.query_left)
+        if self.candidate_left:
+            text += "; candidate only: " + " ".join(self.candidate_left)
+        return text
+
+
+EMPTY_ALIGNMENT = Alignment(0.0, (), (), (), 0.0)
+# Unmatched candidate tokens cost half as much as unmatched query tokens: list
+# entries carry long official names ("... named after academician A.A. Raspletin")
+# that a user rarely types, while a query word the candidate lacks is a real miss.
+CANDIDATE_EXTRA_COST = 0.5
+
+
+def allowed_edits(length: int) -> int:
+    """Typos tolerated in a token: none below 5 letters, then one per 4 letters."""
+    if length < 5:
+        return 0
+    return max(1, length // 4)
+
+
+@lru_cache(maxsize=1 << 18)
+def token_similarity(a: str, b: str) -> float:
+    """Similarity of two comparison keys in [0, 1]; 0 when beyond typo tolerance."""
+    if a == b:
+        return 1.0
+    if a.isdigit() or b.isdigit():
+        return 0.0
+    longest = max(len(a), len(b))
+    limit = allowed_edits(min(len(a), len(b)))
+    if limit == 0 or abs(len(a) - len(b)) > limit:
+        return 0.0
+    dist = levenshtein(a, b)
+    if dist > limit:
+        return 0.0
+    return 1.0 - dist / longest
+
+
+def _compounds(
+    left: list[str], right: list[str], pairs: list[TokenPair], swap: bool
+) -> tuple[list[str], list[str]]:
+    """Join runs of 2-3 tokens on one side that spell one token on the other.
+
+    Bridges segmentation differences: pinyin syllables "shen zhen" vs "Shenzhen",
+    "almaz antei" vs "almazantei".
+    """
+    if len(left) < 2 or not right:
+        return left, right
+    changed = True
+    while changed:
+        changed = False
+        for size in (3, 2):
+            for i in range(len(left) - size + 1):
+                joined = "".join(left[i : i + size])
+                if joined in right:
+                    run = " ".join(left[i : i + size])
+                    pair = (
+                        TokenPair(joined, run, 0.95, "joined")
+                        if swap
+                        else TokenPair(run, joined, 0.95, "joined")
+                    )
+                    pairs.append(pair)
+                    right = list(right)
+                    right.remove(joined)
+                    left = left[:i] + left[i + size :]
+                    changed = True
+                    break
+            if changed:
+                break
+    return left, right
+
+
+def align_tokens(
+    query: tuple[str, ...], candidate: tuple[str, ...], weight: TokenWeight
+) -> Alignment:
+    """Align two names' tokens: exact, joined compounds, then typo-tolerant pairs.
+
+    The score is a rarity-weighted Dice coefficient: each aligned pair contributes its
+    similarity times both tokens' weights; every token counts in the denominator
+    (candidate-only tokens at half weight). Word order does not matter.
+    """
+    if not query or not candidate:
+        return EMPTY_ALIGNMENT
+    pairs: list[TokenPair] = []
+    common = Counter(query) & Counter(candidate)
+    q_left = list(query)
+    c_left = list(candidate)
+    for tok, n in common.items():
+        for _ in range(n):
+            pairs.append(TokenPair(tok, tok, 1.0, "exact"))
+            q_left.remove(tok)
+            c_left.remove(tok)
+    q_left, c_left = _compounds(q_left, c_left, pairs, swap=False)
+    c_left, q_left = _compounds(c_left, q_left, pairs, swap=True)
+    if q_left and c_left:
+        scored = []
+        for q in q_left:
+            for c in c_left:
+                sim = token_similarity(q, c)
+                if sim > 0:
+                    scored.append((sim, q, c))
+        scored.sort(reverse=True)
+        for sim, q, c in scored:
+            if q in q_left and c in c_left:
+                pairs.append(TokenPair(q, c, sim, "fuzzy"))
+                q_left.remove(q)
+                c_left.remove(c)
+    num = 0.0
+    matched = 0.0
+    for p in pairs:
+        qw = sum(weight(t) for t in p.query.split(" "))
+        cw = sum(weight(t) for t in p.candidate.split(" "))
+        num += p.similarity * (qw + cw)
+        matched += p.similarity * qw
+    q_rest = sum(weight(t) for t in q_left)
+    c_rest = sum(weight(t) for t in c_left)
+    den = sum(
+        sum(weight(t) for t in p.query.split(" ")) + sum(weight(t) for t in p.candidate.split(" "))
+        for p in pairs
+    )
+    den += 2 * q_rest + 2 * CANDIDATE_EXTRA_COST * c_rest
+    score = num / den if den > 0 else 0.0
+    return Alignment(score, tuple(pairs), tuple(q_left), tuple(c_left), matched)
+
+
+@dataclass(frozen=True, slots=True)
+class NameMatch:
+    """The best-aligned pair of names between a query and a candidate."""
+
+    alignment: Alignment
+    query: NameEntry
+    candidate: NameEntry
+    score: float
+
+
+@dataclass(slots=True)
+class Context:
+    """Per-pair scratch space shared by the features (the best name pair, weights)."""
+
+    weight: TokenWeight
+    max_weight: float
+    _names: NameMatch | None = None
+    _computed: bool = False
+    cache: dict[str, object] = field(default_factory=dict)
+
+    def best_names(self, query: Record, candidate: Record) -> NameMatch | None:
+        if not self._computed:
+            self._names = best_name_match(query, candidate, self.weight)
+            self._computed = True
+        return self._names
+
+
+ACRONYM_DISCOUNT = 0.9
+WEAK_DISCOUNT = 0.8
+FULL_ALIGNMENTS = 4
+
+
+def best_name_match(query: Record, candidate: Record, weight: TokenWeight) -> NameMatch | None:
+    """The query/candidate name pair with the highest alignment.
+
+    Pairs are first ranked by the weight of their exactly shared tokens (a set
+    intersection), and only the most promising few are aligned in full: an entity
+    with 30 aliases against a query with 5 romanisations would otherwise cost 150
+    alignments. Weak aliases and acronym-expanded variants are discounted.
+    """
+    ranked: list[tuple[float, int, NameEntry, NameEntry]] = []
+    for cand in candidate.names:
+        cset = set(cand.tokens)
+        for q in query.names:
+            shared = cset.intersection(q.tokens)
+            quick = sum(weight(t) for t in shared)
+            ranked.append((quick, -abs(len(q.tokens) - len(cand.tokens)), q, cand))
+    ranked.sort(key=lambda r: (r[0], r[1]), reverse=True)
+    best: NameMatch | None = None
+    for _, _, q, cand in ranked[:FULL_ALIGNMENTS]:
+        al = align_tokens(q.tokens, cand.tokens, weight)
+        if al.score == 0.0:
+            continue
+        eff = al.score
+        if cand.weak:
+            eff *= WEAK_DISCOUNT
+        if cand.note or q.note:
+            eff *= ACRONYM_DISCOUNT
+        if best is None or eff > best.score:
+            best = NameMatch(al, q, cand, eff)
+    return best
+
+
+# ---------------------------------------------------------------------------- features
+
+
+def name_match(query: Record, candidate: Record, ctx: Context) -> FtResult:
+    """Rarity-weighted alignment of the best pair of names, across scripts and romanisations."""
+    nm = ctx.best_names(query, candidate)
+    if nm is None:
+        return FtResult(0.0, "no name in common")
+    how = nm.candidate.form.system
+    via = f" via {how}" if how not in ("latin", "rigour") else ""
+    note = f"; {nm.candidate.note or nm.query.note}" if (nm.candidate.note or nm.query.note) else ""
+    return FtResult(
+        nm.score,
+        f"'{nm.query.form.text}' vs '{nm.candidate.form.text}'{via}: "
+        f"{nm.alignment.describe()}{note}",
+    )
+
+
+# Matched name information (in nats of inverse document frequency) below which a
+# name alone is too common to identify anyone: about two rare words.
+INFO_TARGET = 12.0
+SHORT_TOKEN = 5
+
+
+def name_information(query: Record, candidate: Record, ctx: Context) -> FtResult:
+    """Penalty when the matched name words are too few or too common to identify anyone."""
+    nm = ctx.best_names(query, candidate)
+    if nm is None:
+        return FtResult(0.0)
+    info = nm.alignment.matched_weight
+    if info >= INFO_TARGET:
+        return FtResult(0.0, f"matched words carry {info:.1f} nats of information")
+    return FtResult(
+        -min(1.0, (INFO_TARGET - info) / INFO_TARGET),
+        f"matched words carry only {info:.1f} of {INFO_TARGET:.0f} nats needed",
+    )
+
+
+def single_token_name(query: Record, candidate: Record, ctx: Context) -> FtResult:
+    """Penalty when the best name match rests on a single short or common word."""
+    nm = ctx.best_names(query, candidate)
+    if nm is None or len(nm.alignment.pairs) != 1:
+        return FtResult(0.0)
+    pair = nm.alignment.pairs[0]
+    tok = pair.candidate
+    rare = ctx.weight(tok) >= 0.8 * ctx.max_weight
+    if len(tok) >= 8 and rare:
+        return FtResult(-0.3, f"only '{tok}' matched (long, rare word)")
+    return FtResult(-1.0, f"only '{tok}' matched")
+
+
+def weak_alias(query: Record, candidate: Record, ctx: Context) -> FtResult:
+    """Penalty when the best name is a weak alias (the list itself says it is unreliable)."""
+    nm = ctx.best_names(query, candidate)
+    if nm is None or not nm.candidate.weak:
+        return FtResult(0.0)
+    return FtResult(-1.0, f"'{nm.candidate.form.text}' is a weak alias")
+
+
+def legal_form_mismatch(query: Record, candidate: Record, ctx: Context) -> FtResult:
+    """Legal forms of the matched names differ (e.g. LLC vs JSC)."""
+    nm = ctx.best_names(query, candidate)
+    if nm is None:
+        return FtResult(0.0)
+    ql = nm.query.form.legal_forms - {"co", "corp"}
+    cl = nm.candidate.form.legal_forms - {"co", "corp"}
+    if ql and cl and not (ql & cl):
+        return FtResult(-1.0, f"{'/'.join(sorted(ql))} vs {'/'.join(sorted(cl))}")
+    return FtResult(0.0)
+
+
+def identifier_match(query: Record, candidate: Record, ctx: Context) -> FtResult:
+    """An identifier (INN, OGRN, USCC, LEI, IMO, SWIFT, registration no.) is the same."""
+    if not query.identifiers or not candidate.identifiers:
+        return FtResult(0.0)
+    cand = {i.value: i for i in candidate.identifiers}
+    for ident in query.identifiers:
+        other = cand.get(ident.value)
+        if other is None:
+            continue
+        if ident.kind or other.kind:
+            return FtResult(1.0, f"{ident.value} ({ident.kind or other.kind}, check digits valid)")
+        return FtResult(0.7, f"{ident.value} (no check-digit scheme to validate it)")
+    return FtResult(0.0)
+
+
+def identifier_mismatch(query: Record, candidate: Record, ctx: Context) -> FtResult:
+    """Both sides give a validated identifier of the same kind, and none agree."""
+    if not query.identifiers or not candidate.identifiers:
+        return FtResult(0.0)
+    cvals = {i.value for i in candidate.identifiers}
+    if any(i.value in cvals for i in query.identifiers):
+        return FtResult(0.0)
+    ckinds = {i.kind: i.value for i in candidate.identifiers if i.kind}
+    for ident in query.identifiers:
+        if ident.kind and ident.kind in ckinds:
+            return FtResult(-1.0, f"{ident.kind} {ident.value} vs {ckinds[ident.kind]}")
+    return FtResult(0.0)
+
+
+def country_match(query: Record, candidate: Record, ctx: Context) -> FtResult:
+    """Countries (nationality, jurisdiction, address country) agree, or conflict."""
+    if not query.countries or not candidate.countries:
+        return FtResult(0.0)
+    common = query.countries & candidate.countries
+    if common:
+        return FtResult(1.0, "shared: " + ", ".join(sorted(common)))
+    return FtResult(
+        -1.0,
+        f"{', '.join(sorted(query.countries))} vs {', '.join(sorted(candidate.countries))}",
+    )
+
+
+def _years(dates: frozenset[str]) -> set[str]:
+    return {d[:4] for d in dates if len(d) >= 4 and d[:4].isdigit()}
+
+
+def date_match(query: Record, candidate: Record, ctx: Context) -> FtResult:
+    """Birth or incorporation dates agree (full date, or year), or conflict."""
+    if not query.dates or not candidate.dates:
+        return FtResult(0.0)
+    qd, cd = query.dates, candidate.dates
+    for a in qd:
+        for b in cd:
+            if len(a) >= 10 and len(b) >= 10 and a[:10] == b[:10]:
+                return FtResult(1.0, f"same date {a[:10]}")
+    for a in qd:
+        for b in cd:
+            short = min(len(a), len(b))
+            if short >= 4 and a[:short] == b[:short]:
+                return FtResult(0.6, f"compatible dates {a} / {b}")
+    qy, cy = _years(qd), _years(cd)
+    if qy and cy:
+        gap = min(abs(int(a) - int(b)) for a in qy for b in cy)
+        if gap <= 1:
+            return FtResult(0.2, f"years within one: {sorted(qy)} / {sorted(cy)}")
+        return FtResult(-1.0, f"{', '.join(sorted(qd))} vs {', '.join(sorted(cd))}")
+    return FtResult(0.0)
+
+
+def address_match(query: Record, candidate: Record, ctx: Context) -> FtResult:
+    """An address shares most of its words with a candidate address."""
+    if not query.addresses or not candidate.addresses:
+        return FtResult(0.0)
+    best = 0.0
+    detail = None
+    for qa in query.addresses:
+        qn = set((normalize_address(qa) or "").split())
+        if not qn:
+            continue
+        for ca in candidate.addresses:
+            cn = set((normalize_address(ca) or "").split())
+            if not cn:
+                continue
+            overlap = len(qn & cn) / max(1, min(len(qn), len(cn)))
+            if overlap > best:
+                best, detail = overlap, f"'{qa}' ~ '{ca}'"
+    if best < 0.5:
+        return FtResult(0.0)
+    return FtResult(best, detail)
+
+
+def contact_match(query: Record, candidate: Record, ctx: Context) -> FtResult:
+    """A phone number, e-mail address or website is the same."""
+    for label, q, c in (
+        ("e-mail", query.emails, candidate.emails),
+        ("phone", query.phones, candidate.phones),
+        ("website", query.websites, candidate.websites),
+    ):
+        common = q & c
+        if common:
+            return FtResult(1.0, f"same {label}: {sorted(common)[0]}")
+    return FtResult(0.0)
+
+
+Feature = Callable[[Record, Record, Context], FtResult]
+
+
+def explain(feature: Feature) -> str:
+    """The user-facing sentence of a feature: its docstring's first line."""
+    doc = feature.__doc__ or feature.__name__
+    return doc.strip().splitlines()[0]
+
+
+def idf_weight(df: int, total: int) -> float:
+    """Inverse document frequency of a token seen in ``df`` of ``total`` entities."""
+    return math.log((total + 1) / (df + 1)) + 0.5

@@ -1,0 +1,346 @@
+"""The in-memory screening index over every loaded entity.
+
+Built once from the store (all datasets in force, or as of a date), it holds each
+entity's :class:`~dualtrace.resolve.records.Record` and inverted postings from name
+comparison keys and identifiers to entities. Retrieval keeps recall high under
+transliteration (keys already fold romanisation differences), word order (postings
+are per token), missing legal forms (removed before keying), typos (prefix/suffix
+buckets verified with an edit-distance bound), segmentation ("shen zhen" vs
+"Shenzhen") and abbreviations (acronyms learned from the lists' alias groups). Only
+the best few candidates are scored in full.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import os
+import pickle
+import time
+from collections import defaultdict
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from followthemoney import model
+from followthemoney.schema import Schema
+
+from dualtrace.names.acronyms import AcronymTable
+from dualtrace.names.normalize import name_forms
+from dualtrace.resolve.features import Context, idf_weight, token_similarity
+from dualtrace.resolve.records import Record, build_record, get_schema, record_from_dict
+from dualtrace.resolve.scorer import DEFAULT_THRESHOLD, MatchScore, score_records
+from dualtrace.store.duckdb_store import Store
+
+# Bump when the pickled index layout or normalisation changes, to invalidate caches.
+INDEX_FORMAT = "dualtrace-screening-1"
+
+# Tokens in more entities than this share are skipped for retrieval (still scored).
+COMMON_SHARE = 0.05
+CANDIDATES = 20
+# Candidates retrieved with less than this share of the best candidate's evidence
+# cannot outscore it on names; scoring them would only cost time.
+RETRIEVAL_FLOOR = 0.3
+# Matchable schemata that are parts of other entities rather than screening targets.
+UNSCREENED = frozenset({"Address"})
+
+
+@dataclass(frozen=True, slots=True)
+class RawEntity:
+    """An entity's properties as grouped from statements, before normalisation."""
+
+    id: str
+    schema: Schema
+    props: dict[str, list[str]]
+    datasets: frozenset[str]
+    first_seen: str | None = None
+    last_seen: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ScreeningResult:
+    """One candidate returned for a query, with its score and reasons."""
+
+    record: Record
+    score: MatchScore
+
+
+def _name_values(raw: RawEntity) -> Iterator[str]:
+    for prop_name, values in raw.props.items():
+        prop = raw.schema.get(prop_name)
+        if prop is not None and prop.type.name == "name":
+            yield from values
+
+
+class ScreeningIndex:
+    """Records plus postings; ``match`` screens one query against them."""
+
+    def __init__(self, raws: Iterable[RawEntity]) -> None:
+        started = time.monotonic()
+        raws = [r for r in raws if r.schema.matchable and r.schema.name not in UNSCREENED]
+        self.acronyms = AcronymTable()
+        for raw in raws:
+            forms = [f for v in _name_values(raw) for f in name_forms(v)]
+            if len(forms) > 1:
+                self.acronyms.learn(raw.id, forms)
+        self.acronyms.freeze()
+        self.records: list[Record] = []
+        self.by_id: dict[str, int] = {}
+        postings: dict[str, set[int]] = defaultdict(set)
+        ident_postings: dict[str, set[int]] = defaultdict(set)
+        for raw in raws:
+            rec = build_record(
+                raw.id,
+                raw.schema,
+                raw.props,
+                self.acronyms,
+                raw.datasets,
+                raw.first_seen,
+                raw.last_seen,
+            )
+            idx = len(self.records)
+            self.records.append(rec)
+            self.by_id[rec.id] = idx
+            for entry in rec.names:
+                for tok in entry.tokens:
+                    postings[tok].add(idx)
+            for ident in rec.identifiers:
+                ident_postings[ident.value].add(idx)
+        self.total = max(1, len(self.records))
+        self.postings: dict[str, tuple[int, ...]] = {t: tuple(s) for t, s in postings.items()}
+        self.ident_postings = {k: tuple(v) for k, v in ident_postings.items()}
+        self._weights = {t: idf_weight(len(p), self.total) for t, p in self.postings.items()}
+        self.max_weight = idf_weight(0, self.total)
+        self._prefix: dict[str, list[str]] = defaultdict(list)
+        self._suffix: dict[str, list[str]] = defaultdict(list)
+        for tok in self.postings:
+            if len(tok) >= 5 and not tok.isdigit():
+                self._prefix[tok[:3]].append(tok)
+                self._suffix[tok[-3:]].append(tok)
+        self.common_limit = max(50, int(self.total * COMMON_SHARE))
+        self.datasets = frozenset(d for r in self.records for d in r.datasets)
+        self.build_seconds = time.monotonic() - started
+
+    # ------------------------------------------------------------------ building
+
+    @classmethod
+    def from_entities(cls, entities: Iterable[Mapping[str, Any]]) -> ScreeningIndex:
+        """An index over FtM-shaped dicts (``id``, ``schema``, ``properties``, ``datasets``)."""
+        raws = []
+        for data in entities:
+            schema = get_schema(str(data.get("schema", "Thing")))
+            props = {
+                k: [str(x) for x in (v if isinstance(v, list) else [v])]
+                for k, v in (data.get("properties") or {}).items()
+            }
+            raws.append(
+                RawEntity(str(data["id"]), schema, props, frozenset(data.get("datasets", [])))
+            )
+        return cls(raws)
+
+    @classmethod
+    def from_store(cls, store: Store, as_of: str | None = None) -> ScreeningIndex:
+        """An index over every entity in force in ``store`` (latest, or as of a date)."""
+        return cls(iter_raw_entities(store, as_of))
+
+    # ------------------------------------------------------------------ querying
+
+    def weight(self, token: str) -> float:
+        """A token's rarity weight (inverse document frequency; unseen = rarest)."""
+        w = self._weights.get(token)
+        if w is None:
+            w = self.max_weight
+        if len(token) <= 2:
+            w *= 0.5
+        return w
+
+    def context(self) -> Context:
+        return Context(self.weight, self.max_weight)
+
+    def query_record(self, data: Mapping[str, Any]) -> Record:
+        """A query record from an FtM-shaped dict, with learned acronyms applied."""
+        return record_from_dict(data, self.acronyms)
+
+    def _fuzzy_tokens(self, tok: str) -> list[tuple[str, float]]:
+        if len(tok) < 5 or tok.isdigit():
+            return []
+        seen: set[str] = set()
+        out = []
+        for bucket in (self._prefix.get(tok[:3], ()), self._suffix.get(tok[-3:], ())):
+            for other in bucket:
+                if other in seen or other == tok:
+                    continue
+                seen.add(other)
+                sim = token_similarity(tok, other)
+                if sim > 0:
+                    out.append((other, sim))
+        return out
+
+    def candidates(
+        self, query: Record, limit: int = CANDIDATES, datasets: frozenset[str] | None = None
+    ) -> list[int]:
+        """Indices of the entities most worth scoring for ``query``."""
+        acc: dict[int, float] = defaultdict(float)
+        for ident in query.identifiers:
+            for idx in self.ident_postings.get(ident.value, ()):
+                acc[idx] += 50.0
+        seen_tokens: set[str] = set()
+        for entry in query.names:
+            toks = entry.tokens
+            lookups: list[tuple[str, float]] = []
+            for tok in toks:
+                if tok in seen_tokens:
+                    continue
+                seen_tokens.add(tok)
+                if tok in self.postings:
+                    lookups.append((tok, 1.0))
+                lookups.extend(self._fuzzy_tokens(tok))
+            for size in (2, 3):
+                for i in range(len(toks) - size + 1):
+                    joined = "".join(toks[i : i + size])
+                    if joined in self.postings and joined not in seen_tokens:
+                        seen_tokens.add(joined)
+                        lookups.append((joined, 0.95))
+            usable = [lk for lk in lookups if len(self.postings[lk[0]]) <= self.common_limit]
+            if not usable:
+                usable = sorted(lookups, key=lambda lk: len(self.postings[lk[0]]))[:1]
+            for tok, sim in usable:
+                w = self.weight(tok) * sim
+                for idx in self.postings[tok]:
+                    acc[idx] += w
+        if datasets is not None:
+            acc = {i: v for i, v in acc.items() if self.records[i].datasets & datasets}
+        ranked = sorted(acc.items(), key=lambda kv: -kv[1])[:limit]
+        if not ranked:
+            return []
+        floor = ranked[0][1] * RETRIEVAL_FLOOR
+        return [i for i, v in ranked if v >= floor]
+
+    def match(
+        self,
+        query: Record,
+        limit: int = 5,
+        threshold: float = DEFAULT_THRESHOLD,
+        cutoff: float = 0.0,
+        datasets: frozenset[str] | None = None,
+        candidates: int = CANDIDATES,
+        check_schema: bool = True,
+    ) -> list[ScreeningResult]:
+        """Score the best candidates for ``query``; highest score first.
+
+        ``check_schema=False`` scores candidates of any schema (name search).
+        """
+        results = []
+        for idx in self.candidates(query, candidates, datasets):
+            rec = self.records[idx]
+            score = score_records(query, rec, self.context(), threshold, check_schema)
+            if score.score >= cutoff and score.score > 0:
+                results.append(ScreeningResult(rec, score))
+        results.sort(key=lambda r: (-r.score.score, r.record.id))
+        return results[:limit]
+
+    def get(self, entity_id: str) -> Record | None:
+        idx = self.by_id.get(entity_id)
+        return None if idx is None else self.records[idx]
+
+    def __len__(self) -> int:
+        return len(self.records)
+
+
+def iter_raw_entities(store: Store, as_of: str | None = None) -> Iterator[RawEntity]:
+    """Entities in force, grouped by canonical id, straight from one SQL scan."""
+    vsql, params = store.versions_in_force_sql(as_of)
+    sql = (
+        "SELECT s.canonical_id, s.schema, s.prop, s.value, s.dataset, "
+        "s.first_seen, s.last_seen FROM statements s "
+        f"JOIN ({vsql}) v ON s.dataset = v.dataset AND s.version = v.version "
+        "WHERE s.prop <> 'id' ORDER BY s.canonical_id"
+    )
+    cur = store.con.cursor()
+    try:
+        cur.execute(sql, params)
+        current: str | None = None
+        schemata: set[str] = set()
+        props: dict[str, list[str]] = {}
+        datasets: set[str] = set()
+        seen: list[str] = []
+        while True:
+            rows = cur.fetchmany(100_000)
+            if not rows:
+                break
+            for cid, schema, prop, value, dataset, first, last in rows:
+                if cid != current:
+                    if current is not None:
+                        yield _raw(current, schemata, props, datasets, seen)
+                    current, schemata, props, datasets, seen = cid, set(), {}, set(), []
+                schemata.add(schema)
+                datasets.add(dataset)
+                if first:
+                    seen.append(str(first))
+                if last:
+                    seen.append(str(last))
+                vals = props.setdefault(prop, [])
+                if value not in vals:
+                    vals.append(value)
+        if current is not None:
+            yield _raw(current, schemata, props, datasets, seen)
+    finally:
+        cur.close()
+
+
+def _raw(
+    cid: str, schemata: set[str], props: dict[str, list[str]], datasets: set[str], seen: list[str]
+) -> RawEntity:
+    schema = get_schema(sorted(schemata)[0])
+    if len(schemata) > 1:
+        with contextlib.suppress(Exception):
+            schema = model.common_schema(*sorted(schemata))
+    return RawEntity(
+        cid,
+        schema,
+        props,
+        frozenset(datasets),
+        min(seen) if seen else None,
+        max(seen) if seen else None,
+    )
+
+
+def store_signature(store: Store, as_of: str | None = None) -> str:
+    """A hash of the store's loaded versions: the index must be rebuilt when it changes."""
+    rows = store.con.execute(
+        "SELECT dataset, version, load_id FROM dataset_versions ORDER BY dataset, version"
+    ).fetchall()
+    return hashlib.sha1(repr((INDEX_FORMAT, as_of, rows)).encode()).hexdigest()[:16]
+
+
+def load_or_build(store: Store, as_of: str | None = None, cache: bool = True) -> ScreeningIndex:
+    """The screening index for ``store``, from a cache file beside it when still valid.
+
+    Building normalises every name of every entity; caching makes repeated ``screen``
+    commands start in well under a second. The cache file is named after a hash of the
+    loaded versions, so any load invalidates it; stale caches are removed.
+    """
+    sig = store_signature(store, as_of)
+    target = store.path.with_name(f"{store.path.name}.screening-{sig}.pickle")
+    if cache and target.exists():
+        try:
+            with target.open("rb") as fh:
+                index = pickle.load(fh)
+            if isinstance(index, ScreeningIndex):
+                return index
+        except (OSError, pickle.UnpicklingError, EOFError, AttributeError):
+            pass
+    index = ScreeningIndex.from_store(store, as_of)
+    if cache:
+        for old in store.path.parent.glob(f"{store.path.name}.screening-*.pickle"):
+            with contextlib.suppress(OSError):
+                old.unlink()
+        tmp = target.with_suffix(f".tmp{os.getpid()}")
+        try:
+            with tmp.open("wb") as fh:
+                pickle.dump(index, fh, protocol=pickle.HIGHEST_PROTOCOL)
+            tmp.replace(target)
+        except OSError:
+            with contextlib.suppress(OSError):
+                tmp.unlink()
+    return index

@@ -1,0 +1,1 @@
+"""The HTTP API (FastAPI): yente-compatible screening plus routers from other capabilities."""

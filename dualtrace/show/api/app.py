@@ -1,0 +1,52 @@
+"""The HTTP API: a FastAPI app composed of routers from each capability.
+
+``create_app(store_path)`` builds the screening index once at start-up (from a cache
+beside the store when still valid) and keeps it in ``app.state.screening``; every
+router module listed in :data:`ROUTER_MODULES` contributes its ``router`` via
+``include_router``, so other capabilities (web workspace, auth, documents) add routes
+without touching the screening code.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from fastapi import FastAPI
+
+from dualtrace import __version__
+from dualtrace.resolve.index import ScreeningIndex, load_or_build
+from dualtrace.store.duckdb_store import Store
+
+# Modules exposing ``router: fastapi.APIRouter``; append yours (one line).
+ROUTER_MODULES: tuple[str, ...] = ("dualtrace.show.api.screening",)
+
+
+def create_app(
+    store_path: Path | str | None = None,
+    index: ScreeningIndex | None = None,
+    as_of: str | None = None,
+) -> FastAPI:
+    """The API app over the store at ``store_path`` (or over a prepared ``index``)."""
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        if app.state.screening is None:
+            with Store.open(store_path, read_only=True) as st:
+                app.state.screening = load_or_build(st, as_of)
+        yield
+
+    app = FastAPI(
+        title="dualtrace API",
+        version=__version__,
+        description="Screening (yente-compatible /match), search and entities over the "
+        "loaded sanctions and export-control lists.",
+        lifespan=lifespan,
+    )
+    app.state.screening = index
+    app.state.store_path = Path(store_path) if store_path is not None else None
+    for name in ROUTER_MODULES:
+        app.include_router(importlib.import_module(name).router)
+    return app

@@ -1,0 +1,260 @@
+"""Screening routes in yente's shapes: ``/match/{dataset}``, ``/search``, ``/entities/{id}``.
+
+The screening index lives in ``app.state.screening`` (built once at start-up), so a
+request only normalises its query and scores a handful of candidates. ``default``
+means every loaded list, as yente's default collection does; any other dataset name
+restricts candidates to that list.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, HTTPException, Query, Request
+
+from dualtrace.errors import DualtraceError
+from dualtrace.resolve.index import ScreeningIndex
+from dualtrace.resolve.records import Record
+from dualtrace.resolve.scorer import DEFAULT_CUTOFF, DEFAULT_THRESHOLD, NAME, feature_docs
+from dualtrace.show.api.models import (
+    EntityResponse,
+    FeatureExplanation,
+    MatchRequest,
+    MatchResponse,
+    QueryResponse,
+    ScoredEntityResponse,
+    SearchResponse,
+    TotalSpec,
+)
+
+router = APIRouter(tags=["screening"])
+DEFAULT_DATASET = "default"
+MAX_LIMIT = 500
+MAX_QUERIES = 100
+
+
+def screening_index(request: Request) -> ScreeningIndex:
+    """The app's index (built at start-up); 503 while it is not ready."""
+    index = getattr(request.app.state, "screening", None)
+    if index is None:
+        raise HTTPException(503, "the screening index is still being built")
+    assert isinstance(index, ScreeningIndex)
+    return index
+
+
+def _datasets(
+    index: ScreeningIndex, dataset: str, include: list[str], exclude: list[str]
+) -> frozenset[str] | None:
+    if dataset == DEFAULT_DATASET:
+        chosen = set(index.datasets)
+    elif dataset in index.datasets:
+        chosen = {dataset}
+    else:
+        raise HTTPException(404, f"no such dataset: {dataset!r}")
+    chosen |= set(include) & index.datasets
+    chosen -= set(exclude)
+    if chosen == set(index.datasets):
+        return None
+    return frozenset(chosen)
+
+
+def _stamp(value: str | None) -> str | None:
+    if value is None:
+        return None
+    return value if "T" in value else f"{value[:10]}T00:00:00"
+
+
+def entity_payload(rec: Record) -> dict[str, Any]:
+    return {
+        "id": rec.id,
+        "caption": rec.caption,
+        "schema": rec.schema_name,
+        "properties": rec.properties,
+        "datasets": sorted(rec.datasets),
+        "referents": [],
+        "target": True,
+        "first_seen": _stamp(rec.first_seen),
+        "last_seen": _stamp(rec.last_seen),
+        "last_change": _stamp(rec.last_seen),
+    }
+
+
+@router.post(
+    "/match/{dataset}",
+    response_model=MatchResponse,
+    response_model_by_alias=True,
+    summary="Screen entities by example (yente-compatible)",
+)
+def match(
+    dataset: str,
+    body: MatchRequest,
+    request: Request,
+    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 5,
+    threshold: Annotated[float, Query(ge=0.0, le=1.0)] = DEFAULT_THRESHOLD,
+    cutoff: Annotated[float, Query(ge=0.0, le=1.0)] = DEFAULT_CUTOFF,
+    algorithm: str = NAME,
+    include_dataset: Annotated[list[str] | None, Query()] = None,
+    exclude_dataset: Annotated[list[str] | None, Query()] = None,
+    exclude_schema: Annotated[list[str] | None, Query()] = None,
+    exclude_entity_ids: Annotated[list[str] | None, Query()] = None,
+) -> dict[str, Any]:
+    """Score each query against the lists; results carry score, match and explanations.
+
+    Accepts yente's request body (``queries`` keyed by id, each with ``schema`` and
+    ``properties``) and returns its response (``responses`` keyed by the same ids).
+    ``algorithm`` is accepted for compatibility; there is one matcher.
+    """
+    index = screening_index(request)
+    if len(body.queries) > MAX_QUERIES:
+        raise HTTPException(400, f"at most {MAX_QUERIES} queries per request")
+    wanted = _datasets(index, dataset, include_dataset or [], exclude_dataset or [])
+    skip_ids = set(exclude_entity_ids or [])
+    skip_schemata = set(exclude_schema or [])
+    responses: dict[str, dict[str, Any]] = {}
+    for key, example in body.queries.items():
+        data = example.model_dump(by_alias=True)
+        try:
+            query = index.query_record(data)
+        except DualtraceError as exc:
+            raise HTTPException(400, f"query {key!r}: {exc}") from exc
+        found = index.match(
+            query,
+            limit=limit + len(skip_ids),
+            threshold=threshold,
+            cutoff=cutoff,
+            datasets=wanted,
+        )
+        results = []
+        for res in found:
+            if res.record.id in skip_ids or res.record.schema_name in skip_schemata:
+                continue
+            feats = {f.name: round(f.value, 4) for f in res.score.features}
+            results.append(
+                {
+                    **entity_payload(res.record),
+                    "score": res.score.score,
+                    "match": res.score.match,
+                    "features": feats,
+                    "explanations": {
+                        f.name: FeatureExplanation(**f.to_dict()).model_dump()
+                        for f in res.score.features
+                    },
+                    "reasons": res.score.reasons,
+                }
+            )
+        results = results[:limit]
+        responses[key] = {
+            "status": 200,
+            "results": results,
+            "total": {"value": len(results), "relation": "eq"},
+            "query": {"id": key, **data},
+            "limit": limit,
+        }
+    return {
+        "responses": responses,
+        "matcher": {"name": NAME, "features": feature_docs(), "threshold": threshold},
+        "limit": limit,
+    }
+
+
+def _search(
+    request: Request, dataset: str, q: str, schema: str | None, limit: int, offset: int
+) -> dict[str, Any]:
+    index = screening_index(request)
+    wanted = _datasets(index, dataset, [], [])
+    if not q.strip():
+        return {
+            "results": [],
+            "facets": {},
+            "total": {"value": 0, "relation": "eq"},
+            "limit": limit,
+            "offset": offset,
+        }
+    try:
+        query = index.query_record({"schema": schema or "LegalEntity", "properties": {"name": [q]}})
+    except DualtraceError as exc:
+        raise HTTPException(400, str(exc)) from exc
+    found = index.match(
+        query,
+        limit=limit + offset,
+        cutoff=0.0,
+        datasets=wanted,
+        candidates=50,
+        check_schema=schema is not None,
+    )
+    page = found[offset : offset + limit]
+    return {
+        "results": [entity_payload(r.record) for r in page],
+        "facets": {},
+        "total": {"value": len(found), "relation": "eq"},
+        "limit": limit,
+        "offset": offset,
+    }
+
+
+@router.get("/search", response_model=SearchResponse, summary="Search by name (all lists)")
+def search(
+    request: Request,
+    q: str = "",
+    schema: str | None = None,
+    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 10,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> dict[str, Any]:
+    """Entities whose names match ``q`` in any script, best first."""
+    return _search(request, DEFAULT_DATASET, q, schema, limit, offset)
+
+
+@router.get(
+    "/search/{dataset}", response_model=SearchResponse, summary="Search by name in one list"
+)
+def search_dataset(
+    dataset: str,
+    request: Request,
+    q: str = "",
+    schema: str | None = None,
+    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 10,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> dict[str, Any]:
+    """As ``/search``, restricted to one list (``default`` = all), as yente routes it."""
+    return _search(request, dataset, q, schema, limit, offset)
+
+
+@router.get("/entities/{entity_id}", response_model=EntityResponse)
+def entity(entity_id: str, request: Request) -> dict[str, Any]:
+    """One entity as screening sees it: properties, lists, first and last seen."""
+    rec = screening_index(request).get(entity_id)
+    if rec is None:
+        raise HTTPException(404, f"no entity {entity_id!r}")
+    return entity_payload(rec)
+
+
+@router.get("/algorithms")
+def algorithms() -> dict[str, Any]:
+    """The matcher and its features' explanations (yente's ``/algorithms``)."""
+    entry = {"name": NAME, "description": "dualtrace cross-script matcher", "docs": feature_docs()}
+    return {"algorithms": [entry], "default": NAME, "best": NAME}
+
+
+@router.get("/catalog")
+def catalog(request: Request) -> dict[str, Any]:
+    """Loaded lists, with ``default`` as the collection of all of them."""
+    index = screening_index(request)
+    names = sorted(index.datasets)
+    datasets = [{"name": n, "title": n, "load": True, "children": []} for n in names]
+    datasets.append({"name": DEFAULT_DATASET, "title": "All loaded lists", "load": True,
+                     "children": names})  # fmt: skip
+    return {"datasets": datasets, "current": names, "outdated": [], "index_stale": False}
+
+
+@router.get("/healthz")
+def healthz() -> dict[str, str]:
+    return {"status": "ok"}
+
+
+@router.get("/readyz")
+def readyz(request: Request) -> dict[str, str]:
+    screening_index(request)
+    return {"status": "ok"}
+
+
+__all__ = ["EntityResponse", "QueryResponse", "ScoredEntityResponse", "TotalSpec", "router"]

@@ -1,0 +1,124 @@
+"""Score behaviour: calibration, corroboration, conflicts, weak aliases, explanations."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import dualtrace
+from dualtrace.resolve import DEFAULT_THRESHOLD
+from dualtrace.resolve.scorer import FEATURES
+
+# TSK Vektor as OFAC lists it (ent_num 46441, sdn_2024-05-03.csv / alt_2025-12-24.csv)
+VEKTOR: dict[str, Any] = {
+    "schema": "Company",
+    "properties": {
+        "name": ["TSK VEKTOR, OOO"],
+        "alias": ["OBSHCHESTVO S OGRANICHENNOI OTVETSTVENNOSTYU TSK VEKTOR"],
+        "taxNumber": ["3849055365"],
+        "registrationNumber": ["1153850042246"],
+        "country": ["ru"],
+        "incorporationDate": ["2015-10-06"],
+    },
+}
+
+
+def _ent(schema: str, name: str, **props: list[str]) -> dict[str, Any]:
+    return {"schema": schema, "properties": {"name": [name], **props}}
+
+
+def _q(**props: list[str]) -> dict[str, Any]:
+    return {"schema": "Company", "properties": {"name": ["ООО ТСК Вектор"], **props}}
+
+
+def test_bare_name_match_does_not_saturate() -> None:
+    res = dualtrace.score_pair(_q(), VEKTOR)
+    assert DEFAULT_THRESHOLD <= res.score < 0.9
+
+
+def test_corroboration_raises_and_conflict_lowers() -> None:
+    bare = dualtrace.score_pair(_q(), VEKTOR).score
+    with_inn = dualtrace.score_pair(_q(innCode=["3849055365"]), VEKTOR).score
+    with_country = dualtrace.score_pair(_q(country=["ru"]), VEKTOR).score
+    with_date = dualtrace.score_pair(_q(incorporationDate=["2015-10-06"]), VEKTOR).score
+    other_inn = dualtrace.score_pair(_q(innCode=["7703438390"]), VEKTOR).score
+    other_country = dualtrace.score_pair(_q(country=["cn"]), VEKTOR).score
+    other_date = dualtrace.score_pair(_q(incorporationDate=["1999-01-01"]), VEKTOR).score
+    assert with_inn > 0.98
+    assert bare < with_country < with_inn
+    assert bare < with_date
+    assert other_inn < DEFAULT_THRESHOLD
+    assert other_country < bare
+    assert other_date < DEFAULT_THRESHOLD
+
+
+def test_invalid_identifier_counts_less_than_a_validated_one() -> None:
+    cand = {
+        "schema": "Company",
+        "properties": {"name": ["Acme Rocket Works"], "idNumber": ["AB12345"]},
+    }
+    q = {
+        "schema": "Company",
+        "properties": {"name": ["Acme Rocket Works"], "idNumber": ["AB-12345"]},
+    }
+    res = dualtrace.score_pair(q, cand)
+    assert res.features[[f.name for f in res.features].index("identifier_match")].value == 0.7
+
+
+def test_weak_alias_alone_cannot_match() -> None:
+    cand = {
+        "schema": "Person",
+        "properties": {"name": ["Ali Hassan AL-MAJID"], "weakAlias": ["Chemical Ali"]},
+    }
+    res = dualtrace.score_pair({"schema": "Person", "properties": {"name": ["Chemical Ali"]}}, cand)
+    assert res.score < DEFAULT_THRESHOLD
+    assert any("weak alias" in r for r in res.reasons)
+
+
+def test_generic_words_cannot_match_alone() -> None:
+    cand = {"schema": "Company", "properties": {"name": ["Global Trading Company"]}}
+    q = {"schema": "Company", "properties": {"name": ["Global Trading LLC"]}}
+    assert dualtrace.score_pair(q, cand).score < 0.9
+
+
+def test_person_and_company_never_match() -> None:
+    res = dualtrace.score_pair(
+        {"schema": "Person", "properties": {"name": ["Vektor"]}},
+        {"schema": "Company", "properties": {"name": ["Vektor"]}},
+    )
+    assert res.score == 0.0 and not res.match
+    assert res.features[0].name == "schema_mismatch"
+
+
+def test_every_feature_is_explained_in_words() -> None:
+    res = dualtrace.score_pair(_q(innCode=["3849055365"], country=["ru"]), VEKTOR)
+    assert len(res.features) == len(FEATURES)
+    for feat in res.features:
+        assert feat.explanation and feat.explanation[0].isupper()
+    text = "\n".join(res.reasons)
+    assert "3849055365" in text and "ru-inn" in text
+    assert "shared: ru" in text
+    data = res.to_dict()
+    assert data["features"]["identifier_match"]["weight"] > 0
+
+
+def test_person_birth_date_conflict() -> None:
+    cand = {
+        "schema": "Person",
+        "properties": {"name": ["Vladimir Vladimirovich PUTIN"], "birthDate": ["1952-10-07"]},
+    }
+    same = dualtrace.score_pair(
+        {
+            "schema": "Person",
+            "properties": {"name": ["Владимир Путин"], "birthDate": ["1952-10-07"]},
+        },
+        cand,
+    )
+    other = dualtrace.score_pair(
+        {
+            "schema": "Person",
+            "properties": {"name": ["Владимир Путин"], "birthDate": ["1962-03-01"]},
+        },
+        cand,
+    )
+    assert same.match
+    assert other.score < 0.3
