@@ -34,6 +34,7 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
+from rigour.names import remove_org_types
 
 from dualtrace.errors import InputError
 from dualtrace.trade.validation import clean_country
@@ -198,6 +199,27 @@ def to_cyrillic(text: str) -> str:
     return "".join(out).upper()
 
 
+_RUSSIAN_FORMS = (
+    ("OBSHCHESTVO S OGRANICHENNOI OTVETSTVENNOSTYU", "ООО"),
+    ("LIMITED LIABILITY COMPANY", "ООО"),
+    ("AKTSIONERNOE OBSHCHESTVO", "АО"),
+    ("PUBLIC JOINT STOCK COMPANY", "ПАО"),
+    ("JOINT STOCK COMPANY", "АО"),
+    ("OOO", "ООО"),
+    ("LLC", "ООО"),
+    ("JSC", "АО"),
+)
+
+
+def russian_legal_form(name: str) -> str:
+    """English or romanised legal forms as a Russian clerk writes them (ООО, АО)."""
+    upper = name.upper()
+    for form, russian in _RUSSIAN_FORMS:
+        if re.search(rf"\b{re.escape(form)}\b", upper):
+            return re.sub(rf"\b{re.escape(form)}\b", russian, upper, count=1)
+    return name
+
+
 class NameNoise:
     """The ways a party name gets written differently in customs data."""
 
@@ -232,8 +254,9 @@ class NameNoise:
         return name
 
     def drop_word(self, name: str) -> str:
+        """Drop one word, but never the only words that say who the company is."""
         words = name.split()
-        if len(words) < 4:
+        if len(words) < 4 or len(remove_org_types(name.lower()).split()) < 3:
             return name
         del words[self.rng.randrange(1, len(words))]
         return " ".join(words)
@@ -263,7 +286,7 @@ class NameNoise:
         else:
             name = self.typo(self.legal_form(name))
         if party.russian and self.rng.random() < 0.3:
-            name = to_cyrillic(self.move_form(name))
+            name = to_cyrillic(russian_legal_form(self.move_form(name)))
         case = self.rng.random()
         if case < 0.3:
             name = name.title()

@@ -1,0 +1,144 @@
+"""Where the linkage SQL runs: DuckDB (default, in-process) or Apache Spark.
+
+The pipeline is written once, as DuckDB-dialect SQL, and each engine runs it: DuckDB
+directly, Spark after sqlglot translates it (the way Splink's ``DatabaseAPI`` does).
+Inputs and outputs cross the boundary as Arrow tables, so the store never has to
+know which engine produced a result. Jaro-Winkler on Spark comes from the similarity
+UDF jar that Splink ships in its wheel, registered under the name sqlglot emits.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import TYPE_CHECKING, Any, Protocol
+
+import duckdb
+import pyarrow as pa
+import sqlglot
+
+from dualtrace.errors import DualtraceError
+
+if TYPE_CHECKING:
+    from pyspark.sql import SparkSession
+
+SPARK_JW_UDF = "jarowinkler_similarity"  # the name sqlglot gives DuckDB's function
+
+
+class LinkageEngine(Protocol):
+    """What the pipeline needs from an engine: tables in, SQL run, Arrow out."""
+
+    name: str
+
+    def register(self, name: str, table: pa.Table) -> None: ...
+
+    def create(self, name: str, sql: str) -> int: ...
+
+    def arrow(self, sql: str) -> pa.Table: ...
+
+    def scalar(self, sql: str) -> Any: ...
+
+    def drop(self, name: str) -> None: ...
+
+
+class DuckDBEngine:
+    """Runs the pipeline in an in-memory DuckDB database (or a given connection)."""
+
+    name = "duckdb"
+
+    def __init__(
+        self, con: duckdb.DuckDBPyConnection | None = None, threads: int | None = None
+    ) -> None:
+        self.con = con if con is not None else duckdb.connect()
+        if threads:
+            self.con.execute(f"SET threads = {int(threads)}")
+        self.con.execute("SET preserve_insertion_order = false")
+
+    def register(self, name: str, table: pa.Table) -> None:
+        self.con.register(f"_arrow_{name}", table)
+        self.con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS SELECT * FROM _arrow_{name}")
+        self.con.unregister(f"_arrow_{name}")
+
+    def create(self, name: str, sql: str) -> int:
+        self.con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS {sql}")
+        row = self.con.execute(f"SELECT count(*) FROM {name}").fetchone()
+        return int(row[0]) if row else 0
+
+    def arrow(self, sql: str) -> pa.Table:
+        result: pa.Table = self.con.execute(sql).fetch_arrow_table()
+        return result
+
+    def scalar(self, sql: str) -> Any:
+        row = self.con.execute(sql).fetchone()
+        return row[0] if row else None
+
+    def drop(self, name: str) -> None:
+        self.con.execute(f"DROP TABLE IF EXISTS {name}")
+
+
+def to_spark_sql(sql: str) -> str:
+    """DuckDB-dialect pipeline SQL in Spark SQL."""
+    return sqlglot.transpile(sql, read="duckdb", write="spark")[0]
+
+
+def spark_session(master: str = "local[2]", memory: str = "2g") -> SparkSession:
+    """A Spark session with Splink's similarity UDFs on the class path."""
+    try:
+        from pyspark.sql import SparkSession
+        from splink.internals.spark.jar_location import similarity_jar_location
+    except ImportError as exc:  # pragma: no cover - both are dependencies
+        raise DualtraceError(f"--engine spark needs pyspark and splink: {exc}") from exc
+    os.environ.setdefault("PYSPARK_PYTHON", "python3")
+    spark = (
+        SparkSession.builder.master(master)
+        .appName("dualtrace-linkage")
+        .config("spark.jars", similarity_jar_location())
+        .config("spark.driver.memory", memory)
+        .config("spark.sql.shuffle.partitions", "8")
+        .config("spark.ui.enabled", "false")
+        .config("spark.sql.execution.arrow.pyspark.enabled", "true")
+        .getOrCreate()
+    )
+    spark.sparkContext.setLogLevel("ERROR")
+    return spark
+
+
+class SparkEngine:
+    """Runs the pipeline on Spark; every created table is materialised and cached."""
+
+    name = "spark"
+
+    def __init__(self, spark: SparkSession) -> None:
+        from pyspark.sql.types import DoubleType
+
+        self.spark = spark
+        self.spark.udf.registerJavaFunction(
+            SPARK_JW_UDF, "uk.gov.moj.dash.linkage.JaroWinklerSimilarity", DoubleType()
+        )
+        self._cached: dict[str, Any] = {}
+
+    def register(self, name: str, table: pa.Table) -> None:
+        self.drop(name)
+        df = self.spark.createDataFrame(table).localCheckpoint()
+        df.createOrReplaceTempView(name)
+        self._cached[name] = df
+
+    def create(self, name: str, sql: str) -> int:
+        df = self.spark.sql(to_spark_sql(sql)).localCheckpoint()
+        self.drop(name)
+        df.createOrReplaceTempView(name)
+        self._cached[name] = df
+        return int(df.count())
+
+    def arrow(self, sql: str) -> pa.Table:
+        result: pa.Table = self.spark.sql(to_spark_sql(sql)).toArrow()
+        return result
+
+    def scalar(self, sql: str) -> Any:
+        rows = self.spark.sql(to_spark_sql(sql)).collect()
+        return rows[0][0] if rows else None
+
+    def drop(self, name: str) -> None:
+        df = self._cached.pop(name, None)
+        if df is not None:
+            df.unpersist()
+        self.spark.catalog.dropTempView(name)
