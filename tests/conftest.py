@@ -30,3 +30,24 @@ def store_path(tmp_path: Path) -> Path:
 def store(store_path: Path) -> Iterator[Store]:
     with Store.open(store_path) as s:
         yield s
+
+
+@pytest.fixture(scope="session")
+def sdn_dir(shared_data: Path) -> Path:
+    return shared_data / "lists" / "ofac-sdn"
+
+
+@pytest.fixture(scope="session")
+def sdn_store_path(tmp_path_factory: pytest.TempPathFactory, sdn_dir: Path) -> Path:
+    """Both real SDN publications loaded once; tests must open it read-only."""
+    from tests.ofac_fixtures import load_sdn
+
+    path = tmp_path_factory.mktemp("sdn") / "sdn.duckdb"
+    load_sdn(path, sdn_dir)
+    return path
+
+
+@pytest.fixture()
+def sdn_store(sdn_store_path: Path) -> Iterator[Store]:
+    with Store.open(sdn_store_path, read_only=True) as s:
+        yield s

@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import time
+import unicodedata
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -581,13 +582,13 @@ class Store:
         ignored. This is a lookup, not screening: fuzzy, cross-script matching lives in
         the screening index.
         """
-        tokens = [t for t in text.lower().split() if t]
+        tokens = [t for t in (_fold(tok) for tok in text.split()) if t]
         if not tokens:
             return []
         vsql, vparams = self.versions_in_force_sql(as_of)
         conds = " AND ".join("strip_accents(lower(s.value)) LIKE ?" for _ in tokens)
         params: list[Any] = [*vparams]
-        params.extend(f"%{_strip_like(t)}%" for t in tokens)
+        params.extend(f"%{t}%" for t in tokens)
         sql = f"""
             WITH hits AS (
               SELECT s.canonical_id, s.value, s.dataset
@@ -623,6 +624,8 @@ class Store:
         return self.con.execute(sql + " ORDER BY i.file, i.row", params).fetchall()
 
 
-def _strip_like(token: str) -> str:
-    """Remove LIKE wildcards from user text so a lookup cannot become a pattern."""
-    return token.replace("%", "").replace("_", "")
+def _fold(token: str) -> str:
+    """Lower-case, strip accents and LIKE wildcards, so user text is never a pattern."""
+    decomposed = unicodedata.normalize("NFKD", token.lower())
+    plain = "".join(c for c in decomposed if not unicodedata.combining(c))
+    return plain.replace("%", "").replace("_", "").replace("\\", "")

@@ -11,6 +11,11 @@ from dataclasses import dataclass
 
 import duckdb
 
+from dualtrace.documents.schema import (
+    DOCUMENTS_MIGRATION_NAME,
+    DOCUMENTS_MIGRATION_VERSION,
+    DOCUMENTS_SQL,
+)
 from dualtrace.errors import StoreError
 from dualtrace.security.schema import (
     SECURITY_MIGRATION_NAME,
@@ -249,14 +254,38 @@ CREATE TABLE load_issues (
 );
 """,
     ),
+    # lists (issue 3): cross-list merge decisions; see dualtrace/resolve/merge.py
+    Migration(
+        2,
+        "resolver (entity -> canonical id) and reversible merge decisions",
+        """
+CREATE TABLE merge_decisions (
+  id VARCHAR PRIMARY KEY,
+  canonical_id VARCHAR NOT NULL,
+  entity_ids VARCHAR[] NOT NULL,
+  evidence JSON NOT NULL,
+  method VARCHAR NOT NULL,
+  decided_by VARCHAR NOT NULL,
+  decided_at TIMESTAMP NOT NULL,
+  undone_at TIMESTAMP
+);
+CREATE TABLE resolver (
+  entity_id VARCHAR PRIMARY KEY,
+  canonical_id VARCHAR NOT NULL,
+  decision_id VARCHAR NOT NULL
+);
+""",
+    ),
     Migration(3, "trade records, quarantine, parties and party links", _TRADE_SQL),
+    # documents (issue 7): documents, pages, claims, claim reviews; SQL beside its users
+    Migration(DOCUMENTS_MIGRATION_VERSION, DOCUMENTS_MIGRATION_NAME, DOCUMENTS_SQL),
     # security (issue 9): accounts, sessions, audit log; SQL lives beside its users
     Migration(SECURITY_MIGRATION_VERSION, SECURITY_MIGRATION_NAME, SECURITY_SQL),
     # cases (issue 8): investigations collecting entities, documents, notes, decisions
     Migration(CASES_MIGRATION_VERSION, CASES_MIGRATION_NAME, CASES_SQL),
 )
 
-LATEST_VERSION = MIGRATIONS[-1].version
+LATEST_VERSION = max(m.version for m in MIGRATIONS)
 
 
 def migrate(con: duckdb.DuckDBPyConnection, path: str) -> int:
@@ -270,8 +299,8 @@ def migrate(con: duckdb.DuckDBPyConnection, path: str) -> int:
     current = max(applied, default=0)
     if applied - known:
         raise StoreError(
-            f"{path}: store schema version {current} is newer than this dualtrace "
-            f"supports ({LATEST_VERSION}); upgrade dualtrace"
+            f"{path}: store has schema migrations {sorted(applied - known)} that are "
+            f"newer than this dualtrace knows (up to {LATEST_VERSION}); upgrade dualtrace"
         )
     for migration in sorted(MIGRATIONS, key=lambda m: m.version):
         if migration.version in applied:
