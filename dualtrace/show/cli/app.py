@@ -20,6 +20,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "dualtrace.show.cli.report",
     "dualtrace.show.cli.screen",
     "dualtrace.show.cli.serve",
+    "dualtrace.show.cli.documents",
 )
 
 app = typer.Typer(

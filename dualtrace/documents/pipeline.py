@@ -1,0 +1,144 @@
+"""One document in, every finding out: mentions, parties, places, facts and relations.
+
+Extractors run independently over the whole text; this module then settles
+overlaps between kinds (a place inside a person's name is not a place, a number in a
+model designation is not a quantity), hands the parties to the relation patterns
+and returns the findings in text order, each ready to become a claim.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from dualtrace.documents.facts import (
+    find_dates,
+    find_hs_codes,
+    find_identifiers,
+    find_money,
+    find_products,
+    find_quantities,
+)
+from dualtrace.documents.findings import Finding, dedupe
+from dualtrace.documents.linking import PairScorer
+from dualtrace.documents.mentions import Mention, NameIndex
+from dualtrace.documents.parties import find_organisations, find_persons
+from dualtrace.documents.places import find_places
+from dualtrace.documents.relations import Party, find_relations, sentences
+from dualtrace.documents.russian import find_russian_entities
+
+# Kinds whose spans win over an overlapping finding of the listed kinds.
+_SHADOWS: dict[str, tuple[str, ...]] = {
+    "person": ("place",),
+    "organization": ("place", "person"),
+    "mention": ("place", "person", "organization"),
+    "identifier": ("product", "quantity", "date", "money"),
+    "hs_code": ("product", "quantity", "date", "money"),
+    "money": ("quantity", "product"),
+    "date": ("quantity", "product"),
+    "quantity": ("product",),
+}
+
+
+@dataclass(slots=True)
+class Analysis:
+    """What was found in one text."""
+
+    mentions: list[Mention] = field(default_factory=list)
+    findings: list[Finding] = field(default_factory=list)
+
+    def of_kind(self, kind: str) -> list[Finding]:
+        return [f for f in self.findings if f.kind == kind]
+
+    def values(self, kind: str) -> set[str]:
+        return {f.value for f in self.findings if f.kind == kind}
+
+
+def mention_findings(mentions: list[Mention]) -> list[Finding]:
+    """Linked mentions as findings whose value is the linked entity id."""
+    out: list[Finding] = []
+    for m in mentions:
+        best = m.best
+        if best is None:
+            continue
+        also = [c.to_dict() for c in m.candidates[1:] if c.score >= best.score - 0.05]
+        out.append(
+            Finding(
+                "mention",
+                m.start,
+                m.end,
+                m.text,
+                best.entity_id,
+                f"automaton:{best.match}",
+                best.score,
+                {
+                    "entity_name": best.name,
+                    "schema": best.schema,
+                    "datasets": best.datasets,
+                    "reasons": best.reasons,
+                    "also": also,
+                },
+            )
+        )
+    return out
+
+
+def analyse(
+    text: str, index: NameIndex | None = None, scorer: PairScorer | None = None
+) -> Analysis:
+    """Find everything in ``text``; ``index`` links names to loaded list entities."""
+    spans = sentences(text)
+    mentions = index.find(text, scorer) if index is not None else []
+    raw: list[Finding] = [
+        *mention_findings(mentions),
+        *find_organisations(text),
+        *find_persons(text),
+        *find_places(text),
+        *find_russian_entities(text),
+        *find_identifiers(text),
+        *find_hs_codes(text),
+        *find_money(text),
+        *find_quantities(text),
+        *find_dates(text),
+        *find_products(text, spans),
+    ]
+    findings = _settle_overlaps(dedupe(raw))
+    parties = _parties(findings)
+    findings.extend(find_relations(text, parties))
+    findings.sort(key=lambda f: (f.start, f.kind))
+    return Analysis(mentions=mentions, findings=findings)
+
+
+def _settle_overlaps(findings: list[Finding]) -> list[Finding]:
+    out: list[Finding] = []
+    for f in findings:
+        shadowed = False
+        for g in findings:
+            if g is f or f.kind not in _SHADOWS.get(g.kind, ()):
+                continue
+            if g.start < f.end and f.start < g.end:
+                # an organisation found by pattern inside a longer linked mention, or a
+                # place inside a person's name, adds nothing but noise
+                partly = not (g.start <= f.start and f.end <= g.end)
+                if f.kind in ("organization", "person") and g.kind == "mention" and partly:
+                    continue
+                shadowed = True
+                break
+        if not shadowed:
+            out.append(f)
+    return out
+
+
+def _parties(findings: list[Finding]) -> list[Party]:
+    """Non-overlapping party spans, linked mentions first, then orgs and persons."""
+    chosen: list[Party] = []
+    order = {"mention": 0, "organization": 1, "person": 2}
+    for f in sorted(
+        (f for f in findings if f.kind in order),
+        key=lambda f: (order[f.kind], -(f.end - f.start)),
+    ):
+        if any(p.start < f.end and f.start < p.end for p in chosen):
+            # a longer organisation span that contains a mention extends it
+            continue
+        entity = f.value if f.kind == "mention" else None
+        chosen.append(Party(f.start, f.end, f.text, f.kind, entity))
+    return sorted(chosen, key=lambda p: p.start)
