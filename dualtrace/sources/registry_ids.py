@@ -78,7 +78,12 @@ COLUMN_KIND: dict[str, str] = {
 
 _LABELS = (
     (r"(?:INN\s*/\s*TIN|TIN\s*/\s*INN|Tax\s+ID\s*/\s*INN|INN|ИНН|УНН\s*/\s*ИНН)", "inn"),
-    (r"(?:OGRNIP|OGRN|ОГРНИП|ОГРН|PSRN|Primary\s+State\s+Registration\s+Number)", "ogrn"),
+    (
+        r"(?:OGRNIP|OGRN|ОГРНИП|ОГРН|P?SRN|(?:Primary\s+)?State\s+Registration\s+Number)",
+        "ogrn",
+    ),
+    # A generic tax-number label: an INN only if the check digits say so.
+    (r"(?:TIN|Tax\s+ID(?:\s+No\.?)?|Tax\s+Identification\s+Number)", "tin"),
     (r"(?:KPP|КПП)", "kpp"),
     (r"(?:OKPO|ОКПО)", "okpo"),
     (r"(?:USCC|Unified\s+Social\s+Credit\s+Code)", "uscc"),
@@ -89,6 +94,7 @@ _LABELS = (
 # What a number of each kind can look like in print (digit groups may be spaced).
 _NUMBER = {
     "inn": r"\d(?:\d|[ \-](?=\d))*\d",
+    "tin": r"\d{10}|\d{12}",
     "ogrn": r"\d(?:\d|[ \-](?=\d))*\d",
     "okpo": r"\d(?:\d|[ \-](?=\d))*\d",
     "kpp": r"\d{4}[0-9A-Z]{2}\d{3}",
@@ -161,6 +167,12 @@ def extract_registry_ids(text: str, column: str, russian: bool = False) -> list[
             out.append(_typed("inn", m.group("num"), True))
     for pattern, kind in _LABELLED:
         for m in pattern.finditer(text):
+            if kind == "tin":
+                # Many countries print a "TIN"; only a valid INN is typed, the rest stay
+                # in the printed value without a complaint.
+                if inn.is_valid(m.group("num")) and claim(m.start("num"), m.end("num")):
+                    out.append(RegistryId("innCode", m.group("num")))
+                continue
             if claim(m.start("num"), m.end("num")):
                 out.append(_typed(kind, m.group("num"), True))
 

@@ -59,6 +59,13 @@ def _texts(elem: Any, name: str) -> list[str]:
     return out
 
 
+def _at(path: Path, elem: Any, name: str) -> SourcePointer:
+    """Pointer to the line of child ``name`` (the record's line if it is absent)."""
+    found = children(elem, name)
+    line = found[0].sourceline if found else elem.sourceline
+    return SourcePointer(file=path.name, row=line)
+
+
 def _clean(text: str | None) -> str | None:
     if text is None:
         return None
@@ -92,15 +99,19 @@ def _record(
     if not name:
         report.issue(path.name, elem.sourceline, "FIRST_NAME", f"{kind} {key} has no name")
     else:
-        add_name(entity, "name", name, at, report)
+        add_name(entity, "name", name, _at(path, elem, "FIRST_NAME"), report)
     if schema == "Person":
-        add_checked(entity, "firstName", parts[0], at, report)
-        add_checked(entity, "secondName", parts[1], at, report)
-        add_checked(entity, "middleName", parts[2], at, report)
-        add_checked(entity, "lastName", parts[3], at, report)
+        for prop, tag, part in zip(
+            ("firstName", "secondName", "middleName", "lastName"),
+            ("FIRST_NAME", "SECOND_NAME", "THIRD_NAME", "FOURTH_NAME"),
+            parts,
+            strict=True,
+        ):
+            add_checked(entity, prop, part, _at(path, elem, tag), report)
     original = child_text(elem, "NAME_ORIGINAL_SCRIPT")
     if original:
-        add_name(entity, "alias", " ".join(original.split()), at, report)
+        oat = _at(path, elem, "NAME_ORIGINAL_SCRIPT")
+        add_name(entity, "alias", " ".join(original.split()), oat, report)
     for alias in children(elem, f"{kind}_ALIAS"):
         aat = SourcePointer(file=path.name, row=alias.sourceline)
         alias_name = _clean(child_text(alias, "ALIAS_NAME"))
@@ -114,16 +125,17 @@ def _record(
         add_name(entity, prop, alias_name, aat, report)
 
     for title in _texts(elem, "TITLE"):
-        add_checked(entity, "title", title, at, report)
+        add_checked(entity, "title", title, _at(path, elem, "TITLE"), report)
     for position in _texts(elem, "DESIGNATION"):
-        add_checked(entity, "position", position, at, report)
+        add_checked(entity, "position", position, _at(path, elem, "DESIGNATION"), report)
     for nationality in _texts(elem, "NATIONALITY"):
-        add_countries(entity, "nationality", nationality, at, report)
+        nat = _at(path, elem, "NATIONALITY")
+        add_countries(entity, "nationality", nationality, nat, report)
     gender = child_text(elem, "GENDER")
     if gender:
-        add_checked(entity, "gender", gender.lower(), at, report)
+        add_checked(entity, "gender", gender.lower(), _at(path, elem, "GENDER"), report)
     notes = _clean(child_text(elem, "COMMENTS1"))
-    add_checked(entity, "notes", notes, at, report)
+    add_checked(entity, "notes", notes, _at(path, elem, "COMMENTS1"), report)
 
     for dob in children(elem, f"{kind}_DATE_OF_BIRTH"):
         dat = SourcePointer(file=path.name, row=dob.sourceline)
