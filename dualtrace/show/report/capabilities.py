@@ -25,13 +25,25 @@ class Capability:
     reason: str = ""
 
 
-def _probe(name: str, module: str, attr: str) -> Capability:
+# name -> (module, public attribute the workspace calls, wired into the workspace yet?)
+CAPABILITIES: dict[str, tuple[str, str, bool]] = {
+    "screening": ("dualtrace.resolve.index", "load_or_build", True),
+    "ownership": ("dualtrace.judge.exposure", "__name__", False),
+    "flags": ("dualtrace.judge", "__name__", False),
+    "trade": ("dualtrace.trade.loader", "__name__", False),
+    "documents": ("dualtrace.sources.documents", "__name__", False),
+}
+
+
+def _probe(name: str, module: str, attr: str, wired: bool) -> Capability:
     try:
         mod = importlib.import_module(module)
     except ImportError as exc:
         return Capability(name, False, f"{module} is not part of this build ({exc.msg})")
     if not hasattr(mod, attr):
         return Capability(name, False, f"{module} has no {attr} yet")
+    if not wired:
+        return Capability(name, False, f"{module} exists but is not wired into the workspace yet")
     return Capability(name, True)
 
 
@@ -42,13 +54,7 @@ def capability_status() -> dict[str, Capability]:
     A failed import is not cached by Python and would search the path on every page;
     capabilities do not appear in a running process, so one probe is enough.
     """
-    return {
-        "screening": _probe("screening", "dualtrace.resolve", "score_pair"),
-        "ownership": _probe("ownership", "dualtrace.graph", "__name__"),
-        "flags": _probe("flags", "dualtrace.judge", "__name__"),
-        "trade": _probe("trade", "dualtrace.trade", "__name__"),
-        "documents": _probe("documents", "dualtrace.sources.documents", "__name__"),
-    }
+    return {name: _probe(name, *spec) for name, spec in CAPABILITIES.items()}
 
 
 def unavailable(name: str) -> str:

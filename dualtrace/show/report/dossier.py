@@ -19,7 +19,13 @@ from typing import Any
 from followthemoney import model
 
 from dualtrace.errors import InputError
-from dualtrace.show.report.neighbourhood import Edge, Neighbourhood, Node, neighbourhood
+from dualtrace.show.report.neighbourhood import (
+    Edge,
+    Neighbourhood,
+    Node,
+    describe_nodes,
+    neighbourhood,
+)
 from dualtrace.store.duckdb_store import Store, StoredStatement
 
 # Link types that make the other end an owner or controller of this entity.
@@ -190,7 +196,11 @@ def build_dossier(
     canonical = store.resolve_id(entity_id)
     titles = {d.name: d.title for d in store.datasets()}
     net = neighbourhood(store, [canonical], as_of=as_of)
-    me = net.nodes.get(canonical) or Node(canonical, canonical, "Thing")
+    me = net.nodes.get(canonical)
+    if me is None:  # not in any version in force on that date: still name it
+        fallback = Node(canonical, canonical, "Thing")
+        me = describe_nodes(store, [canonical]).get(canonical) or fallback
+        me.listed = False
 
     by_script: dict[str, dict[str, tuple[str, set[str]]]] = defaultdict(dict)
     identifiers: list[tuple[str, str, str]] = []

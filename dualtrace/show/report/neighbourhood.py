@@ -187,11 +187,13 @@ def describe_nodes(store: Store, ids: Iterable[str], as_of: str | None = None) -
     for cid in wanted:
         if cid not in schemata:
             continue  # referenced but not held in the store (or not in force)
+        schema = _common_schema(schemata.get(cid, set()))
         out[cid] = Node(
             id=cid,
             caption=pick_caption(names.get(cid, [])) or pick_caption(addresses.get(cid, [])) or cid,
-            schema=_common_schema(schemata.get(cid, set())),
-            listed=cid in listed,
+            schema=schema,
+            # an address or a link read from a list is not itself a listed party
+            listed=cid in listed and _can_be_listed(schema),
             datasets=sorted(datasets.get(cid, set())),
             countries=sorted(countries.get(cid, set())),
         )
@@ -208,6 +210,11 @@ def _sanctioned(store: Store, ids: Sequence[str], as_of: str | None) -> set[str]
         [*params, list(id_map)],
     ).fetchall()
     return {id_map[str(r[0])] for r in rows if str(r[0]) in id_map}
+
+
+def _can_be_listed(schema_name: str) -> bool:
+    schema = model.get(schema_name)
+    return schema is not None and schema.matchable and schema.name != "Address"
 
 
 def _common_schema(names: set[str]) -> str:
@@ -357,6 +364,6 @@ def _first(props: dict[str, list[str]], name: str) -> str | None:
 def _edge_label(base: str, details: dict[str, str]) -> str:
     if "percentage" in details:
         return f"{base} {details['percentage']}%"
-    if "role" in details:
+    if "role" in details and details["role"].lower() != base.lower():
         return f"{base} ({details['role']})"
     return base

@@ -21,7 +21,8 @@ MAX_NODES = 60
 ITERATIONS = 250
 WIDTH = 720
 HEIGHT = 480
-MARGIN = 60
+MARGIN_X = 110  # room for labels centred under nodes at the left and right edges
+MARGIN_Y = 40
 
 EDGE_COLOURS = {
     "Ownership": "#1f5fa8",
@@ -124,7 +125,7 @@ def network_svg(net: Neighbourhood, limit: int = MAX_NODES) -> Figure:
 
     def xy(node_id: str) -> tuple[float, float]:
         x, y = pos[node_id]
-        return MARGIN + x * (WIDTH - 2 * MARGIN), MARGIN + y * (HEIGHT - 2 * MARGIN)
+        return MARGIN_X + x * (WIDTH - 2 * MARGIN_X), MARGIN_Y + y * (HEIGHT - 2 * MARGIN_Y)
 
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {HEIGHT}" '

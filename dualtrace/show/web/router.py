@@ -19,7 +19,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
-from fastapi import APIRouter, File, Form, Query, Request, UploadFile
+from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
 from fastapi.responses import (
     HTMLResponse,
     JSONResponse,
@@ -28,7 +28,7 @@ from fastapi.responses import (
 )
 from fastapi.templating import Jinja2Templates
 
-from dualtrace.errors import DualtraceError, InputError, NotFoundError
+from dualtrace.errors import DualtraceError, InputError, NotFoundError, StoreError
 from dualtrace.show.report import capabilities, render
 from dualtrace.show.report.dossier import build_dossier, check_as_of
 from dualtrace.show.report.neighbourhood import describe_nodes, neighbourhood
@@ -51,30 +51,58 @@ SEARCH_LIMIT = 500
 PAGE_SIZE = 50
 
 
+StoreSource = Store | Path | str | Callable[[], Store] | None
+
+
 class Workspace:
     """The store the pages read and write, opened on first use and shared by requests.
 
     DuckDB connections are not safe for concurrent use from several threads, and
     FastAPI runs plain handlers in a thread pool, so every use goes through one lock.
-    A store object may be passed in instead of a path, so the API app can share its own.
+    A store object may be passed in instead of a path, so the API app can share its own;
+    with no source at all the store path is taken from the including app
+    (``app.state.store_path``, set by :func:`dualtrace.show.api.app.create_app`).
     """
 
-    def __init__(self, store: Store | Path | str | Callable[[], Store]) -> None:
+    def __init__(self, store: StoreSource) -> None:
         self._source = store
         self._store: Store | None = store if isinstance(store, Store) else None
         self._lock = threading.RLock()
+        self._screener: screening_jobs.Screener | None = None
         self.jobs = screening_jobs.JobRegistry()
+
+    def bind(self, request: Request) -> None:
+        """Take the store path from the app this router is mounted in, if not given."""
+        if self._source is None:
+            path = getattr(request.app.state, "store_path", None)
+            if path is None:
+                raise StoreError("the workspace has no store: start it with dualtrace serve")
+            self._source = Path(path)
 
     @contextmanager
     def store(self) -> Iterator[Store]:
         with self._lock:
             if self._store is None:
                 src = self._source
-                if callable(src) and not isinstance(src, Store):
-                    self._store = src()
+                if src is None:
+                    raise StoreError("the workspace has no store yet")
+                if isinstance(src, Store):
+                    self._store = src
+                elif isinstance(src, (Path, str)):
+                    self._store = Store.open(Path(src))
                 else:
-                    self._store = Store.open(Path(src) if isinstance(src, str) else src)  # type: ignore[arg-type]
+                    self._store = src()
             yield self._store
+
+    def screener(self, request: Request) -> screening_jobs.Screener:
+        """The API app's screening index when mounted there, else one built once here."""
+        app_index = getattr(request.app.state, "screening", None)
+        if app_index is not None:
+            return screening_jobs.load_screener(index=app_index)
+        if self._screener is None:
+            with self.store() as st:
+                self._screener = screening_jobs.load_screener(store=st)
+        return self._screener
 
     def close(self) -> None:
         with self._lock:
@@ -118,13 +146,15 @@ def _valid_date(value: str | None, field: str = "as_of") -> str | None:
     return check_as_of(value, field)
 
 
-def create_web_router(
-    store: Store | Path | str | Callable[[], Store], prefix: str = "/web"
-) -> APIRouter:
-    """The workspace's pages, JSON for the network view, exports and static files."""
+def create_web_router(store: StoreSource = None, prefix: str = "/web") -> APIRouter:
+    """The workspace's pages, JSON for the network view, exports and static files.
+
+    ``store`` may be omitted when the router is included in the API app, which tells it
+    the store path through ``app.state.store_path``.
+    """
     ws = Workspace(store)
     templates = _templates()
-    router = APIRouter(prefix=prefix, include_in_schema=False)
+    router = APIRouter(prefix=prefix, include_in_schema=False, dependencies=[Depends(ws.bind)])
 
     def page(request: Request, name: str, status: int = 200, **context: Any) -> HTMLResponse:
         context.setdefault("prefix", prefix)
@@ -322,7 +352,7 @@ def create_web_router(
             )
             if not query.name:
                 raise InputError("enter a name to screen", field="name")
-            screener = screening_jobs.load_screener()
+            screener = ws.screener(request)
             with ws.store() as st:
                 results = screener.screen(st, query)
             return page(request, "screen.html", title="Screening", query=query, results=results)
@@ -340,7 +370,7 @@ def create_web_router(
                     file=file.filename,
                 )
             queries = screening_jobs.read_queries(file.filename or "upload.csv", data)
-            screener = screening_jobs.load_screener()
+            screener = ws.screener(request)
             job = ws.jobs.start(queries, screener, ws.store, file.filename or "upload")
             return RedirectResponse(f"{prefix}/screen/jobs/{job.job_id}", status_code=303)
 
@@ -542,3 +572,8 @@ def _report_response(report: render.Report, fmt: str, prefix: str) -> Response:
             headers={"Content-Disposition": f'attachment; filename="{report.filename}.pdf"'},
         )
     raise NotFoundError(f"no report format {fmt!r} (html or pdf)")
+
+
+# The router the API app includes (``ROUTER_MODULES`` in dualtrace.show.api.app); it
+# finds its store through the app's state.
+router = create_web_router()

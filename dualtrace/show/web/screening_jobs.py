@@ -82,12 +82,48 @@ class Screener(Protocol):
     def screen(self, store: Store, query: ScreeningQuery) -> list[ScreeningResult]: ...
 
 
-def load_screener() -> Screener:
-    """The screening capability's matcher, or a clear error if it is not in this build."""
+class IndexScreener:
+    """Screens with the screening capability's in-memory index (``dualtrace.resolve``).
+
+    The index comes from the API app when the workspace is mounted there (built once at
+    start-up), or is built from the workspace's own store on first use and kept.
+    """
+
+    def __init__(self, index: Any, limit: int = 5) -> None:
+        self.index = index
+        self.limit = limit
+
+    def screen(self, store: Store, query: ScreeningQuery) -> list[ScreeningResult]:
+        record = self.index.query_record({"schema": query.schema, "properties": query.properties()})
+        found = self.index.match(record, limit=self.limit)
+        return [
+            ScreeningResult(
+                query=query,
+                entity_id=str(res.record.id),
+                caption=str(res.record.caption),
+                score=float(res.score.score),
+                match=bool(res.score.match),
+                explanations=tuple(str(r) for r in res.score.reasons),
+                datasets=tuple(sorted(res.record.datasets)),
+            )
+            for res in found
+        ]
+
+
+def load_screener(index: Any = None, store: Store | None = None) -> Screener:
+    """A screener over ``index``, or over an index built from ``store``.
+
+    Raises a clear error when the screening capability is not part of this build.
+    """
     cap = capabilities.capability_status()["screening"]
     if not cap.available:
         raise DualtraceError(capabilities.unavailable("screening"))
-    raise DualtraceError("screening is installed but its batch interface is not wired yet")
+    if index is None:
+        if store is None:
+            raise DualtraceError("screening needs a store or a prepared index")
+        load_or_build = capabilities.optional("dualtrace.resolve.index", "load_or_build")
+        index = load_or_build(store)
+    return IndexScreener(index)
 
 
 def _norm_header(text: str) -> str:

@@ -1,0 +1,14 @@
+"""A real Kupol-network store shared by the workspace and report tests (built once)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.show.kupol_store import build_kupol_store
+
+
+@pytest.fixture(scope="session")
+def kupol_store_path(shared_data: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return build_kupol_store(shared_data, tmp_path_factory.mktemp("kupol"))
