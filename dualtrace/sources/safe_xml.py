@@ -54,9 +54,8 @@ def parse_list_xml(path: Path) -> Any:
     try:
         root = etree.fromstring(raw, parser)
     except etree.XMLSyntaxError as exc:
-        line = exc.lineno if exc.lineno else None
         raise InputError(
-            f"malformed or truncated XML: {exc.msg}", file=str(path), row=line
+            f"malformed or truncated XML: {exc.msg}", file=str(path), row=exc.lineno or None
         ) from exc
     docinfo = root.getroottree().docinfo
     if docinfo.internalDTD is not None or docinfo.doctype:

@@ -118,11 +118,11 @@ def _record(
         if not alias_name:
             continue
         quality = (child_text(alias, "QUALITY") or "").lower()
-        prop = ALIAS_PROPS.get(quality)
-        if prop is None:
+        alias_prop = ALIAS_PROPS.get(quality)
+        if alias_prop is None:
             report.issue(path.name, alias.sourceline, "QUALITY", f"unknown quality {quality!r}")
-            prop = "alias"
-        add_name(entity, prop, alias_name, aat, report)
+            alias_prop = "alias"
+        add_name(entity, alias_prop, alias_name, aat, report)
 
     for title in _texts(elem, "TITLE"):
         add_checked(entity, "title", title, _at(path, elem, "TITLE"), report)
