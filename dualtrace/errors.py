@@ -26,7 +26,8 @@ class InputError(DualtraceError):
         self.file = file
         self.row = row
         self.field = field
-        self.message = message
+        # Parser messages (lxml, openpyxl) often carry line breaks; the CLI prints one line.
+        self.message = " ".join(line.strip() for line in message.splitlines() if line.strip())
         super().__init__(self.render())
 
     def render(self) -> str:
