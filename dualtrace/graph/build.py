@@ -1,0 +1,318 @@
+"""The graph, derived from the store's statements as of a date (never stored alone).
+
+Everything here is set-based SQL over the ``statements`` table of the dataset versions
+in force at the date asked, materialised as TEMP tables on the store's connection
+(so it also works on a store opened read-only, and a rebuild is one call):
+
+``g_nodes(id, schema, caption)``
+    parties (people, companies, organisations, vessels, aircraft) and Address entities.
+``g_edges(edge_id, kind, src, dst, role, pct, pct_text, start_date, end_date, dataset,
+evidence)``
+    FtM relationship entities (Ownership owner->asset with percentage and dates,
+    Directorship, Family, Associate, Membership, Employment, Representation,
+    UnknownLink, Payment, Succession) and shared-attribute edges from a party to an
+    attribute node (``phone:``, ``email:``, ``web:``, ``addr:``, ``id:``), so two
+    parties sharing a phone are two hops apart without a quadratic pair table.
+    ``evidence`` lists the statement ids the edge rests on.
+``g_listed(entity, sanction_id, dataset, authority, program, program_id, start_date,
+end_date, source_url, evidence)``
+    one row per listing: a Sanction entity pointing at a party, or a party of a dataset
+    whose kind is ``list`` that has no Sanction entity of its own.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+
+from followthemoney import model
+
+from dualtrace.errors import InputError
+from dualtrace.graph.engine import sql_str
+from dualtrace.store.duckdb_store import Store
+
+# FtM relationship schemata: (source property, target property, edge kind).
+RELATIONSHIPS: dict[str, tuple[str, str, str]] = {
+    "Ownership": ("owner", "asset", "ownership"),
+    "Directorship": ("director", "organization", "directorship"),
+    "Family": ("person", "relative", "family"),
+    "Associate": ("person", "associate", "associate"),
+    "Membership": ("member", "organization", "membership"),
+    "Employment": ("employee", "employer", "employment"),
+    "Representation": ("agent", "client", "representation"),
+    "UnknownLink": ("subject", "object", "unknown_link"),
+    "Payment": ("payer", "beneficiary", "payment"),
+    "Succession": ("predecessor", "successor", "succession"),
+}
+PARTY_SCHEMATA: tuple[str, ...] = tuple(
+    sorted(
+        s.name
+        for s in model.schemata.values()
+        if s.is_a("LegalEntity") or s.name in ("Vessel", "Airplane")
+    )
+)
+# Identifier properties that name a class, not a party (an industry code, a tax office,
+# a bank, a sanctions programme): sharing one says nothing about a connection.
+NON_IDENTIFYING_PROPS: tuple[str, ...] = (
+    "programId",
+    "okvedCode",
+    "kppCode",
+    "coatoCode",
+    "fnsCode",
+    "bikCode",
+    "ticker",
+)
+ATTRIBUTE_KINDS: dict[str, str] = {
+    "phone": "shared_phone",
+    "email": "shared_email",
+    "url": "shared_website",
+    "address": "shared_address",
+    "identifier": "shared_identifier",
+}
+EDGE_KINDS: tuple[str, ...] = (
+    *sorted({k for _, _, k in RELATIONSHIPS.values()}),
+    "address_entity",
+    *sorted(ATTRIBUTE_KINDS.values()),
+    "trade",
+)
+_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+def check_date(value: str | None, field: str = "as_of") -> str | None:
+    """An ISO date (YYYY-MM-DD) or None; anything else is an InputError."""
+    if value is None:
+        return None
+    if not _ISO_DATE.match(value):
+        raise InputError(f"not an ISO date (YYYY-MM-DD): {value!r}", field=field)
+    try:
+        dt.date.fromisoformat(value)
+    except ValueError as exc:
+        raise InputError(f"not a valid date: {value!r}", field=field) from exc
+    return value
+
+
+@dataclass(frozen=True, slots=True)
+class GraphCounts:
+    nodes: int
+    edges: int
+    listed: int
+
+
+def _in_list(values: tuple[str, ...]) -> str:
+    return ", ".join(sql_str(v) for v in values)
+
+
+def _end_of(col: str) -> str:
+    """Partial end dates (``2023``, ``2023-06``) mean the end of that period."""
+    return (
+        f"CASE WHEN length({col}) = 4 THEN {col} || '-12-31' "
+        f"WHEN length({col}) = 7 THEN {col} || '-31' ELSE {col} END"
+    )
+
+
+def build_graph(store: Store, known_at: str | None = None) -> GraphCounts:
+    """(Re)build the ``g_*`` TEMP tables from the dataset versions in force at ``known_at``.
+
+    ``known_at`` is *what we knew then* (default: the latest version of every dataset).
+    It is not the date a rule is applied at: an ownership that ended in 2023 is still a
+    fact in a 2026 registry extract, so "as of" dates filter the facts' own start and end
+    dates (:func:`edge_in_force_sql`, :func:`listing_in_force_sql`), not the versions.
+    """
+    known_at = check_date(known_at, "known_at")
+    con = store.con
+    vsql, vparams = store.versions_in_force_sql(known_at)
+    con.execute(
+        f"""
+        CREATE OR REPLACE TEMP TABLE g_stmt AS
+        SELECT s.id, s.entity_id, s.canonical_id, s.schema, s.prop, s.prop_type, s.value,
+               s.dataset
+        FROM statements s JOIN ({vsql}) v ON s.dataset = v.dataset AND s.version = v.version
+        """,
+        vparams,
+    )
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE g_canon AS "
+        "SELECT entity_id, any_value(canonical_id) AS canonical_id FROM g_stmt GROUP BY entity_id"
+    )
+    parties = _in_list(PARTY_SCHEMATA)
+    con.execute(
+        f"""
+        CREATE OR REPLACE TEMP TABLE g_nodes AS
+        WITH ent AS (
+          SELECT canonical_id AS id, min(schema) AS schema FROM g_stmt
+          WHERE schema IN ({parties}, 'Address') GROUP BY canonical_id
+        ), names AS (
+          SELECT canonical_id AS id,
+                 min_by(value, CASE WHEN prop = 'name' THEN 0 ELSE 1 END * 1000 + length(value))
+                   AS caption
+          FROM g_stmt WHERE prop IN ('name', 'full') GROUP BY canonical_id
+        )
+        SELECT ent.id, ent.schema, coalesce(names.caption, ent.id) AS caption
+        FROM ent LEFT JOIN names ON names.id = ent.id
+        """
+    )
+    rel_rows = ", ".join(
+        f"({sql_str(schema)}, {sql_str(src)}, {sql_str(dst)}, {sql_str(kind)})"
+        for schema, (src, dst, kind) in RELATIONSHIPS.items()
+    )
+    con.execute(
+        f"""
+        CREATE OR REPLACE TEMP TABLE g_rel AS
+        WITH relmap(schema, src_prop, dst_prop, kind) AS (VALUES {rel_rows}),
+        rs AS (SELECT g.* FROM g_stmt g JOIN relmap m ON g.schema = m.schema),
+        ends AS (
+          SELECT r.canonical_id AS rel, m.kind,
+                 max(CASE WHEN r.prop = m.src_prop THEN coalesce(c.canonical_id, r.value) END)
+                   AS src,
+                 max(CASE WHEN r.prop = m.dst_prop THEN coalesce(c.canonical_id, r.value) END)
+                   AS dst
+          FROM rs r JOIN relmap m ON r.schema = m.schema
+          LEFT JOIN g_canon c ON c.entity_id = r.value AND r.prop_type = 'entity'
+          GROUP BY r.canonical_id, m.kind
+        ), props AS (
+          SELECT canonical_id AS rel,
+                 min(CASE WHEN prop IN ('role', 'relationship', 'purpose') THEN value END) AS role,
+                 min(CASE WHEN prop = 'percentage' THEN value END) AS pct_text,
+                 min(CASE WHEN prop = 'sharesCount' THEN value END) AS shares,
+                 min(CASE WHEN prop IN ('startDate', 'date') THEN value END) AS start_date,
+                 max(CASE WHEN prop = 'endDate' THEN value END) AS end_date,
+                 min(CASE WHEN prop = 'amount' THEN value END) AS amount,
+                 min(CASE WHEN prop = 'currency' THEN value END) AS currency,
+                 min(dataset) AS dataset,
+                 list(id ORDER BY id) AS evidence
+          FROM rs GROUP BY canonical_id
+        )
+        SELECT e.rel AS edge_id, e.kind, e.src, e.dst, p.role, p.pct_text,
+               CASE WHEN try_cast(replace(replace(trim(p.pct_text), '%', ''), ',', '.') AS DOUBLE)
+                         BETWEEN 0 AND 100
+                    THEN try_cast(replace(replace(trim(p.pct_text), '%', ''), ',', '.') AS DOUBLE)
+               END AS pct,
+               p.shares, p.start_date, p.end_date, p.amount, p.currency, p.dataset, p.evidence
+        FROM ends e JOIN props p ON p.rel = e.rel
+        WHERE e.src IS NOT NULL AND e.dst IS NOT NULL
+        """
+    )
+    non_id = _in_list(NON_IDENTIFYING_PROPS)
+    con.execute(
+        f"""
+        CREATE OR REPLACE TEMP TABLE g_attr AS
+        WITH a AS (
+          SELECT g.id, g.canonical_id AS src, g.prop, g.prop_type, g.value, g.dataset,
+            CASE g.prop_type
+              WHEN 'phone' THEN 'phone:' || regexp_replace(g.value, '[^0-9+]', '', 'g')
+              WHEN 'email' THEN 'email:' || lower(trim(g.value))
+              WHEN 'url' THEN 'web:' || regexp_replace(
+                  regexp_replace(lower(trim(g.value)), '^[a-z]+://(www\\.)?', ''), '/+$', '')
+              WHEN 'address' THEN 'addr:' || trim(regexp_replace(
+                  lower(strip_accents(g.value)), '[^[:alnum:]]+', ' ', 'g'))
+              WHEN 'identifier' THEN 'id:' || upper(regexp_replace(g.value, '[^[:alnum:]]', '',
+                  'g'))
+            END AS attr
+          FROM g_stmt g
+          WHERE g.prop_type IN ('phone', 'email', 'url', 'address', 'identifier')
+            AND (g.schema IN ({parties}) OR (g.schema = 'Address' AND g.prop = 'full'))
+            AND g.prop NOT IN ({non_id}, 'sourceUrl')
+        )
+        SELECT id AS edge_id, src, attr AS dst, prop, prop_type, value, dataset FROM a
+        WHERE length(attr) >= CASE WHEN prop_type = 'identifier' THEN 8 ELSE 9 END
+        """
+    )
+    kinds_case = " ".join(
+        f"WHEN {sql_str(t)} THEN {sql_str(k)}" for t, k in ATTRIBUTE_KINDS.items()
+    )
+    con.execute(
+        f"""
+        CREATE OR REPLACE TEMP TABLE g_edges AS
+        SELECT edge_id, kind, src, dst, role, pct, pct_text, start_date, end_date,
+               amount, currency, dataset, evidence
+        FROM g_rel
+        UNION ALL
+        SELECT g.id, 'address_entity', g.canonical_id, coalesce(c.canonical_id, g.value), g.prop,
+               NULL, NULL, NULL, NULL, NULL, NULL, g.dataset, [g.id]
+        FROM g_stmt g LEFT JOIN g_canon c ON c.entity_id = g.value
+        WHERE g.prop = 'addressEntity' AND g.schema IN ({parties})
+        UNION ALL
+        SELECT edge_id, CASE prop_type {kinds_case} END, src, dst, prop, NULL, NULL, NULL, NULL,
+               NULL, NULL, dataset, [edge_id]
+        FROM g_attr
+        """
+    )
+    _build_trade_edges(store)
+    _build_listed(store)
+    counts = con.execute(
+        "SELECT (SELECT count(*) FROM g_nodes), (SELECT count(*) FROM g_edges), "
+        "(SELECT count(DISTINCT entity) FROM g_listed)"
+    ).fetchone()
+    assert counts is not None
+    return GraphCounts(int(counts[0]), int(counts[1]), int(counts[2]))
+
+
+def _build_listed(store: Store) -> None:
+    con = store.con
+    parties = _in_list(PARTY_SCHEMATA)
+    con.execute(
+        f"""
+        CREATE OR REPLACE TEMP TABLE g_listed AS
+        WITH sanc AS (
+          SELECT s.canonical_id AS sanction_id, min(s.dataset) AS dataset,
+            max(CASE WHEN s.prop = 'entity' THEN coalesce(c.canonical_id, s.value) END) AS entity,
+            string_agg(DISTINCT CASE WHEN s.prop = 'authority' THEN s.value END, '; ')
+              AS authority,
+            string_agg(DISTINCT CASE WHEN s.prop = 'program' THEN s.value END, '; ') AS program,
+            string_agg(DISTINCT CASE WHEN s.prop = 'programId' THEN s.value END, '; ')
+              AS program_id,
+            min(CASE WHEN s.prop IN ('startDate', 'listingDate') THEN s.value END) AS start_date,
+            max(CASE WHEN s.prop = 'endDate' THEN s.value END) AS end_date,
+            min(CASE WHEN s.prop = 'sourceUrl' THEN s.value END) AS source_url,
+            list(s.id ORDER BY s.id) AS evidence
+          FROM g_stmt s LEFT JOIN g_canon c ON c.entity_id = s.value AND s.prop = 'entity'
+          WHERE s.schema = 'Sanction'
+          GROUP BY s.canonical_id
+        ), from_lists AS (
+          SELECT g.canonical_id AS entity, g.dataset,
+                 list(g.id ORDER BY g.id) FILTER (WHERE g.prop = 'name') AS evidence
+          FROM g_stmt g JOIN datasets d ON d.name = g.dataset AND d.kind = 'list'
+          WHERE g.schema IN ({parties})
+          GROUP BY g.canonical_id, g.dataset
+        )
+        SELECT entity, sanction_id, dataset, authority, program, program_id, start_date,
+               end_date, source_url, evidence
+        FROM sanc WHERE entity IS NOT NULL
+        UNION ALL
+        SELECT f.entity, NULL, f.dataset, coalesce(d.publisher, d.title), d.title, NULL, NULL,
+               NULL, d.url, f.evidence
+        FROM from_lists f JOIN datasets d ON d.name = f.dataset
+        WHERE NOT EXISTS (SELECT 1 FROM sanc s WHERE s.entity = f.entity
+                          AND s.dataset = f.dataset)
+        """
+    )
+
+
+def _build_trade_edges(store: Store) -> None:
+    """Shipper-to-consignee edges from the trade tables, once those exist in the store."""
+    # The trade tables (migration 3) are optional: a store without them has no trade edges.
+    del store
+
+
+def listing_in_force_sql(as_of: str | None) -> str:
+    """WHERE-clause fragment for g_listed rows in force at ``as_of`` (all when None)."""
+    if as_of is None:
+        return "TRUE"
+    d = sql_str(check_date(as_of) or "")
+    return (
+        f"(start_date IS NULL OR start_date <= {d}) AND "
+        f"(end_date IS NULL OR {_end_of('end_date')} >= {d})"
+    )
+
+
+def edge_in_force_sql(as_of: str | None, alias: str = "e") -> str:
+    """WHERE-clause fragment for g_edges rows whose dates include ``as_of``."""
+    if as_of is None:
+        return "TRUE"
+    d = sql_str(check_date(as_of) or "")
+    end = _end_of(f"{alias}.end_date")
+    return (
+        f"({alias}.start_date IS NULL OR {alias}.start_date <= {d}) AND "
+        f"({alias}.end_date IS NULL OR {end} >= {d})"
+    )
