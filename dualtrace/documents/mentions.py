@@ -37,6 +37,8 @@ LINK_THRESHOLD = 0.7
 # Score given to a word-for-word multi-word name match, to a mention that anchors
 # short forms elsewhere in the document, and to such a short form.
 MULTIWORD_EXACT = 0.9
+# Below this screening score a word-for-word match is not boosted: screening vetoes it.
+SCREENING_VETO = 0.3
 ANCHOR_SCORE = 0.7
 COREF_SCORE = 0.88
 MAX_CANDIDATES = 5
@@ -210,7 +212,7 @@ class NameIndex:
                     reasons.insert(
                         0, f"part of listed name {entry.name!r} ({covered} of {core_len} words)"
                     )
-                if kind != PARTIAL and covered >= 2 and score >= 0.5:
+                if kind != PARTIAL and covered >= 2 and score >= SCREENING_VETO:
                     # A multi-word listed name found word for word is stronger evidence
                     # than a name-only screening score credits.
                     score = max(score, MULTIWORD_EXACT)

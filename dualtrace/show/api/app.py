@@ -18,18 +18,28 @@ from fastapi import FastAPI
 
 from dualtrace import __version__
 from dualtrace.resolve.index import ScreeningIndex, load_or_build
+from dualtrace.security.http_auth import SecurityConfig
+from dualtrace.show.api.auth_routes import secure_store_app
 from dualtrace.store.duckdb_store import Store
 
 # Modules exposing ``router: fastapi.APIRouter``; append yours (one line).
-ROUTER_MODULES: tuple[str, ...] = ("dualtrace.show.api.screening",)
+ROUTER_MODULES: tuple[str, ...] = (
+    "dualtrace.show.api.screening",
+    "dualtrace.show.api.documents",
+)
 
 
 def create_app(
     store_path: Path | str | None = None,
     index: ScreeningIndex | None = None,
     as_of: str | None = None,
+    security: SecurityConfig | None = None,
 ) -> FastAPI:
-    """The API app over the store at ``store_path`` (or over a prepared ``index``)."""
+    """The API app over the store at ``store_path`` (or over a prepared ``index``).
+
+    ``security`` defaults to :meth:`SecurityConfig.from_env` (accounts required; see
+    docs/security.md); tests pass ``SecurityConfig(anonymous_local=True)``.
+    """
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -49,4 +59,9 @@ def create_app(
     app.state.store_path = Path(store_path) if store_path is not None else None
     for name in ROUTER_MODULES:
         app.include_router(importlib.import_module(name).router)
+    # Security (issue 9, dualtrace/security): every route above sits behind
+    # authentication, role checks, CSRF, security headers, size limits, the overload
+    # limiter and the audit log; /auth/* and /login are added. Routes record extra
+    # events with request.app.state.security.audit.append(actor, action, target, details).
+    secure_store_app(app, store_path, security)
     return app
