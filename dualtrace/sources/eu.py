@@ -265,6 +265,42 @@ def add_dates(
         add_value(entity, prop, value, at)
 
 
+def add_phone(
+    entity: StatementEntity,
+    text: str,
+    region: str | None,
+    at: SourcePointer,
+    report: LoadReport,
+) -> None:
+    """A phone number; national formats (``8 (495) 787-89-55``) are read with the
+    entry's country as the dialling region, as FtM's phone type expects."""
+    text = text.strip()
+    if not text:
+        return
+    if add_value(entity, "phone", text, at) is not None:
+        return
+    clean = None
+    if region is not None:
+        # "+ 8 (812) ..." is a Russian national number printed with a stray plus.
+        for candidate in (text, text.lstrip("+ ")):
+            try:
+                clean = registry.phone.clean_text(candidate, format=region)
+            except Exception:  # noqa: BLE001 - FtM raises InvalidData for odd regions
+                clean = None
+            if clean is not None:
+                break
+    if clean is None:
+        report.issue(at.file or "", at.row, "phone", f"not a phone number: {text!r}")
+        return
+    entity.unsafe_add(
+        entity.schema.properties["phone"],
+        clean,
+        cleaned=True,
+        original_value=text,
+        origin=at.encode(),
+    )
+
+
 def add_ids(
     entity: StatementEntity,
     column: str,
@@ -423,9 +459,10 @@ class _JournalBuilder:
         for prop in TEXT_PROPS:
             for value in split_cell(row[prop]):
                 add_checked(entity, prop, value, at, report)
+        region = "ru" if russian else next(iter(entity.get("country")), None)
         for value in split_cell(row["phone"]):
             for phone in value.split(","):
-                add_checked(entity, "phone", phone, at, report)
+                add_phone(entity, phone, region, at, report)
         for col in ID_COLUMNS:
             for value in split_cell(row[col]):
                 add_ids(entity, col, value, russian, at, report)
