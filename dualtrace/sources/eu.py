@@ -38,6 +38,7 @@ from pathlib import Path
 from typing import Any
 
 from followthemoney import registry
+from followthemoney.exc import InvalidData
 from followthemoney.statement import StatementEntity
 
 from dualtrace.errors import InputError
@@ -285,7 +286,7 @@ def add_phone(
         for candidate in (text, text.lstrip("+ ")):
             try:
                 clean = registry.phone.clean_text(candidate, format=region)
-            except Exception:  # noqa: BLE001 - FtM raises InvalidData for odd regions
+            except InvalidData:  # a region FtM cannot dial in
                 clean = None
             if clean is not None:
                 break
