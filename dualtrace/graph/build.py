@@ -216,6 +216,8 @@ def build_graph(store: Store, known_at: str | None = None) -> GraphCounts:
         )
         SELECT id AS edge_id, src, attr AS dst, prop, prop_type, value, dataset FROM a
         WHERE length(attr) >= CASE WHEN prop_type = 'identifier' THEN 8 ELSE 9 END
+          -- "Izhevsk 426008" is a town, not an address: shared addresses need 3+ words
+          AND (prop_type <> 'address' OR length(attr) - length(replace(attr, ' ', '')) >= 2)
         """
     )
     kinds_case = " ".join(
@@ -289,10 +291,70 @@ def _build_listed(store: Store) -> None:
     )
 
 
+def _has_table(store: Store, name: str) -> bool:
+    row = store.con.execute(
+        "SELECT count(*) FROM information_schema.tables WHERE table_name = ?", [name]
+    ).fetchone()
+    return bool(row and row[0])
+
+
 def _build_trade_edges(store: Store) -> None:
-    """Shipper-to-consignee edges from the trade tables, once those exist in the store."""
-    # The trade tables (migration 3) are optional: a store without them has no trade edges.
-    del store
+    """Shipper-to-consignee (and notify-to-consignee) edges from the trade tables.
+
+    A trade party becomes the list entity its resolved cluster contains (trade linkage,
+    ``trade_clusters``), else the cluster, else its own party string id — so a planted
+    shipment to "ООО ТСК Вектор" lands on the listed TSK VEKTOR once linkage has run.
+    Each edge's id is the record key and its evidence the record as in the source.
+    """
+    con = store.con
+    if not _has_table(store, "trade_records"):
+        con.execute(
+            "CREATE OR REPLACE TEMP TABLE g_trade_party AS SELECT NULL::VARCHAR AS record_key, "
+            "NULL::VARCHAR AS role, NULL::VARCHAR AS name, NULL::VARCHAR AS node WHERE FALSE"
+        )
+        return
+    con.execute(
+        """
+        CREATE OR REPLACE TEMP TABLE g_trade_party AS
+        WITH runs AS (SELECT run_id, started_at FROM trade_link_runs),
+        cl AS (
+          SELECT c.pid, arg_max(c.cluster_id, coalesce(r.started_at, TIMESTAMP '1970-01-01'))
+                 AS cluster_id
+          FROM trade_clusters c LEFT JOIN runs r ON r.run_id = c.run_id GROUP BY c.pid
+        ), listed AS (
+          SELECT cl.cluster_id, min(n.entity_id) AS entity_id
+          FROM cl JOIN trade_party_names n ON n.pid = cl.pid AND n.origin = 'list'
+          WHERE n.entity_id IS NOT NULL GROUP BY cl.cluster_id
+        )
+        SELECT p.record_key, p.role, p.name, p.country, p.pid,
+               coalesce(gc.canonical_id, l.entity_id, c.cluster_id, 'tp:' || p.pid) AS node
+        FROM trade_parties p
+        LEFT JOIN cl c ON c.pid = p.pid
+        LEFT JOIN listed l ON l.cluster_id = c.cluster_id
+        LEFT JOIN g_canon gc ON gc.entity_id = l.entity_id
+        """
+    )
+    con.execute(
+        """
+        INSERT INTO g_nodes
+        SELECT node, 'TradeParty', min(name) FROM g_trade_party
+        WHERE node NOT IN (SELECT id FROM g_nodes) GROUP BY node
+        """
+    )
+    con.execute(
+        """
+        INSERT INTO g_edges
+        SELECT r.record_key || CASE WHEN x.role = 'notify' THEN '#notify' ELSE '' END,
+               'trade', x.node, i.node,
+               CASE WHEN x.role = 'notify' THEN 'notify party; HS ' ELSE 'HS ' END || r.hs_code,
+               NULL, NULL, CAST(r.date AS VARCHAR), NULL,
+               CAST(r.value AS VARCHAR), r.currency, r.dataset, [r.record_key]
+        FROM trade_records r
+        JOIN g_trade_party i ON i.record_key = r.record_key AND i.role = 'importer'
+        JOIN g_trade_party x ON x.record_key = r.record_key AND x.role IN ('exporter', 'notify')
+        WHERE x.node <> i.node
+        """
+    )
 
 
 def listing_in_force_sql(as_of: str | None) -> str:

@@ -16,7 +16,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from dualtrace.graph.engine import SqlEngine
+import duckdb
+
+from dualtrace.graph.build import edge_in_force_sql
+from dualtrace.graph.engine import DuckDBEngine, SqlEngine, sql_str
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,3 +79,50 @@ def distance_to_listed(
     for name in names:
         engine.drop(name)
     return DistanceRun(out, rounds, reached)
+
+
+def distance_on_store(
+    con: duckdb.DuckDBPyConnection,
+    kinds: tuple[str, ...],
+    listed_sql: str,
+    as_of: str | None = None,
+    max_hops: int = 6,
+) -> DistanceRun:
+    """Nearest listed party for every node of the store's graph (``g_edges`` built).
+
+    Result in TEMP table ``g_dist``; :func:`route` follows it for one node.
+    """
+    engine = DuckDBEngine(con)
+    kind_list = ", ".join(sql_str(k) for k in kinds)
+    engine.materialize(
+        "g_dist_edges",
+        f"""
+        SELECT src, dst, edge_id FROM g_edges e
+        WHERE e.kind IN ({kind_list}) AND e.src <> e.dst AND {edge_in_force_sql(as_of)}
+        UNION ALL
+        SELECT dst, src, edge_id FROM g_edges e
+        WHERE e.kind IN ({kind_list}) AND e.src <> e.dst AND {edge_in_force_sql(as_of)}
+        """,
+    )
+    engine.materialize("g_dist_seeds", f"SELECT DISTINCT entity FROM ({listed_sql})")
+    return distance_to_listed(
+        engine, max_hops, edges="g_dist_edges", seeds="g_dist_seeds", out="g_dist"
+    )
+
+
+def route(
+    con: duckdb.DuckDBPyConnection, node: str, table: str = "g_dist"
+) -> list[tuple[str, str | None]]:
+    """(node, edge id to the next node) from ``node`` to its nearest listed party."""
+    out: list[tuple[str, str | None]] = []
+    current: str | None = node
+    while current is not None and len(out) < 64:
+        row = con.execute(f"SELECT via, via_edge FROM {table} WHERE node = ?", [current]).fetchone()
+        if row is None:
+            return []
+        out.append((current, None))
+        if row[0] is None:
+            break
+        out[-1] = (current, str(row[1]))
+        current = str(row[0])
+    return out

@@ -1,12 +1,8 @@
-"""Load FtM JSON lines into a test store (until ``dualtrace load ftm`` lands).
-
-Each line becomes statements with the line number as its source row; the file is the
-real data named by the caller, never rewritten.
-"""
+"""Load FtM data into a test store: real files through the FtM reader, and small
+cases written for the point as FtM entity dicts."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
@@ -15,6 +11,7 @@ from followthemoney.statement import Statement
 
 from dualtrace.model.provenance import DatasetInfo, LoadReport, SourcePointer, VersionInfo
 from dualtrace.sources.base import add_value, make_entity
+from dualtrace.sources.ftm import read_ftm
 from dualtrace.store import Store
 
 
@@ -33,18 +30,11 @@ def ftm_statements(
 
 
 def load_ftm_file(
-    store: Store, path: Path, dataset: str = "zala", version: str = "2026-04-29", kind: str = "ftm"
+    store: Store, path: Path, dataset: str = "zala", version: str = "2026-04-29"
 ) -> LoadReport:
-    lines = [
-        (n, json.loads(line))
-        for n, line in enumerate(path.read_text("utf-8").splitlines(), 1)
-        if line.strip()
-    ]
-    report = LoadReport(dataset, version)
-    info = DatasetInfo(name=dataset, title=dataset, kind=kind)
-    return store.load(
-        info, VersionInfo(version, "given"), ftm_statements(dataset, lines, path.name), report
-    )
+    """A real FtM JSON lines file, read by ``dualtrace.sources.ftm.read_ftm``."""
+    result = read_ftm(path, dataset=dataset, version=version)
+    return store.load(result.dataset, result.version, result.statements(), result.report)
 
 
 def load_entities(
