@@ -21,6 +21,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "dualtrace.show.cli.screen",
     "dualtrace.show.cli.serve",
     "dualtrace.show.cli.documents",
+    "dualtrace.show.cli.network",
 )
 
 app = typer.Typer(
