@@ -18,6 +18,8 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import os
+import re
+import threading
 import urllib.parse
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -54,26 +56,31 @@ MAX_AUDITED_BODY = 4096
 @dataclass(frozen=True, slots=True)
 class Rule:
     """Least role for requests to ``prefix`` (and below) with one of ``methods``
-    (empty = any method), and the audit action to record them as (None = not audited)."""
+    (empty = any method), and the audit action to record them as (None = not audited).
+    With ``pattern``, the whole path must also match that regular expression."""
 
     prefix: str
     role: Role
     methods: frozenset[str] = frozenset()
     action: str | None = None
     durable: bool = True
+    pattern: str | None = None
 
     def matches(self, method: str, path: str) -> bool:
         if self.methods and method not in self.methods:
             return False
         p = self.prefix.rstrip("/")
-        return path == p or path.startswith(p + "/") or (p == "" and path.startswith("/"))
+        if not (path == p or path.startswith(p + "/") or p == ""):
+            return False
+        return self.pattern is None or re.fullmatch(self.pattern, path) is not None
 
 
 _GET = frozenset({"GET", "HEAD"})
 _WRITE = UNSAFE_METHODS
 
 # First match wins. Screening is audited without waiting for the commit (it is
-# high-volume, and a lost lookup is not a lost decision); decisions wait.
+# high-volume, and a lost lookup is not a lost decision); decisions wait. Paths are
+# the API's (dualtrace/show/api) and the workspace's (/web, dualtrace/show/web).
 DEFAULT_RULES: tuple[Rule, ...] = (
     Rule("/auth/login", Role.VIEWER),  # public; see PUBLIC_PATHS
     Rule("/auth/logout", Role.VIEWER),
@@ -82,30 +89,37 @@ DEFAULT_RULES: tuple[Rule, ...] = (
     Rule("/auth/keys", Role.ADMIN),
     Rule("/audit", Role.ADMIN, action="audit.read"),
     Rule("/admin", Role.ADMIN, action="admin"),
+    # screening and search: every role
     Rule("/match", Role.VIEWER, action="screen", durable=False),
-    Rule("/api/match", Role.VIEWER, action="screen", durable=False),
-    Rule("/screen", Role.VIEWER, action="screen", durable=False),
-    Rule("/api/screen", Role.VIEWER, action="screen", durable=False),
+    Rule("/web/screen", Role.VIEWER, _WRITE, action="screen", durable=False),
+    # exports and reports leave the system: audited
     Rule("/export", Role.VIEWER, action="export"),
-    Rule("/api/export", Role.VIEWER, action="export"),
-    Rule("/load", Role.ADMIN, action="load"),
-    Rule("/api/load", Role.ADMIN, action="load"),
-    Rule("/fetch", Role.ADMIN, action="fetch"),
-    Rule("/api/fetch", Role.ADMIN, action="fetch"),
+    Rule("/web/screen/jobs", Role.VIEWER, _GET, "export", pattern=r".*/results\.[A-Za-z]+"),
+    Rule("/web", Role.VIEWER, _GET, "export", pattern=r".*/report\.[A-Za-z]+"),
+    # decisions: analysts
+    Rule("/claims", Role.ANALYST, _WRITE, action="review"),
+    Rule("/web/documents", Role.ANALYST, _WRITE, action="review"),
     Rule("/review", Role.ANALYST, _WRITE, action="review"),
-    Rule("/api/review", Role.ANALYST, _WRITE, action="review"),
     Rule("/merge", Role.ANALYST, _WRITE, action="merge"),
-    Rule("/api/merge", Role.ANALYST, _WRITE, action="merge"),
     Rule("/split", Role.ANALYST, _WRITE, action="split"),
-    Rule("/api/split", Role.ANALYST, _WRITE, action="split"),
+    Rule("/resolve", Role.ANALYST, _WRITE, action="merge"),
     Rule("/cases", Role.ANALYST, _WRITE, action="case"),
-    Rule("/api/cases", Role.ANALYST, _WRITE, action="case"),
-    Rule("/documents", Role.ANALYST, _WRITE, action="document"),
-    Rule("/api/documents", Role.ANALYST, _WRITE, action="document"),
+    Rule("/web/cases", Role.ANALYST, _WRITE, action="case"),
+    Rule("/documents", Role.ANALYST, _WRITE, action="document.upload"),
+    # loading and fetching lists: admins
+    Rule("/load", Role.ADMIN, action="load"),
+    Rule("/fetch", Role.ADMIN, action="fetch"),
     Rule("", Role.VIEWER, _GET),
     Rule("", Role.ADMIN),  # unknown writes: admin only until a rule says otherwise
 )
-PUBLIC_PATHS: tuple[str, ...] = ("/auth/login", "/login", "/healthz", "/static", "/favicon.ico")
+PUBLIC_PATHS: tuple[str, ...] = (
+    "/auth/login",
+    "/login",
+    "/healthz",
+    "/static",
+    "/web/static",
+    "/favicon.ico",
+)
 
 
 @dataclass(frozen=True)
@@ -120,7 +134,7 @@ class SecurityConfig:
     max_queue: int = 512
     queue_timeout: float = 2.0
     cookie_secure: bool = False
-    login_page: str | None = None
+    login_page: str | None = "/login"
     rules: tuple[Rule, ...] = DEFAULT_RULES
     public_paths: tuple[str, ...] = PUBLIC_PATHS
 
@@ -168,14 +182,65 @@ class Principal:
 
 
 class SecurityContext:
-    """Accounts, sessions and the audit log of one store, shared by every request."""
+    """Accounts, sessions and the audit log of one store, shared by every request.
 
-    def __init__(self, con: duckdb.DuckDBPyConnection, config: SecurityConfig) -> None:
-        self.con = con
+    ``store`` is a connection, or a function returning one, called on first use: an
+    app can be built (and its middleware installed) before its store is opened.
+    """
+
+    def __init__(
+        self,
+        store: duckdb.DuckDBPyConnection | Callable[[], duckdb.DuckDBPyConnection],
+        config: SecurityConfig,
+    ) -> None:
+        self._source = store
         self.config = config
-        self.accounts = Accounts(con)
-        self.sessions = Sessions(con)
-        self.audit = AuditLog(con)
+        self._lock = threading.Lock()
+        self._con: duckdb.DuckDBPyConnection | None = None
+        self._accounts: Accounts | None = None
+        self._sessions: Sessions | None = None
+        self._audit: AuditLog | None = None
+        if isinstance(store, duckdb.DuckDBPyConnection):
+            self._open()
+
+    def _open(self) -> None:
+        with self._lock:
+            if self._con is None:
+                src = self._source
+                con = src if isinstance(src, duckdb.DuckDBPyConnection) else src()
+                self._accounts = Accounts(con)
+                self._sessions = Sessions(con)
+                self._audit = AuditLog(con)
+                self._con = con
+
+    @property
+    def con(self) -> duckdb.DuckDBPyConnection:
+        if self._con is None:
+            self._open()
+        assert self._con is not None
+        return self._con
+
+    @property
+    def accounts(self) -> Accounts:
+        if self._accounts is None:
+            self._open()
+        assert self._accounts is not None
+        return self._accounts
+
+    @property
+    def sessions(self) -> Sessions:
+        if self._sessions is None:
+            self._open()
+        assert self._sessions is not None
+        return self._sessions
+
+    @property
+    def audit(self) -> AuditLog:
+        """The store's audit log: ``ctx.audit.append(actor, action, target, details)``."""
+        if self._audit is None:
+            self._open()
+        assert self._audit is not None
+        return self._audit
 
     def rule_for(self, method: str, path: str) -> Rule:
         for rule in self.config.rules:
@@ -193,7 +258,9 @@ class SecurityContext:
         self.sessions.forget(name.strip().lower())
 
     def close(self) -> None:
-        self.audit.close()
+        """Commit queued audit entries and stop the audit writer."""
+        if self._audit is not None:
+            self._audit.close()
 
 
 def _presented_key(headers: dict[bytes, bytes]) -> str | None:
@@ -465,7 +532,9 @@ def security_context(request: Request) -> SecurityContext:
 
 
 def install_security(
-    app: FastAPI, con: duckdb.DuckDBPyConnection, config: SecurityConfig | None = None
+    app: FastAPI,
+    con: duckdb.DuckDBPyConnection | Callable[[], duckdb.DuckDBPyConnection],
+    config: SecurityConfig | None = None,
 ) -> SecurityContext:
     """Put the whole guard around ``app``; returns the context (also ``app.state.security``).
 

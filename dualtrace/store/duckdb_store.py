@@ -248,6 +248,14 @@ class Store:
                     "wait for it to finish"
                 ) from exc
             raise StoreError(f"{target}: cannot open store: {msg}") from exc
+        except duckdb.ConnectionException as exc:
+            if not (read_only and "different configuration" in str(exc)):
+                first = str(exc).splitlines()[0]
+                raise StoreError(f"{target}: cannot open store: {first}") from exc
+            # This process already has the store open read-write (the API server keeps it
+            # open for accounts and the audit log): share that database; Store methods
+            # still refuse to write through a store opened read-only.
+            con = duckdb.connect(str(target))
         except duckdb.Error as exc:
             raise StoreError(f"{target}: not a dualtrace store: {str(exc).splitlines()[0]}") from exc
         store = cls(con, target, read_only)

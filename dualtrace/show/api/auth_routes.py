@@ -7,15 +7,20 @@ Each change is written to the audit log before the response is sent.
 
 from __future__ import annotations
 
+import html
 import threading
 import time
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from pathlib import Path
 from typing import Annotated, Any
 
 import duckdb
 from fastapi import APIRouter, Depends, FastAPI, HTTPException, Request, Response
+from fastapi.responses import HTMLResponse, RedirectResponse
 from pydantic import BaseModel, Field
 
-from dualtrace.errors import DualtraceError, NotFoundError
+from dualtrace.errors import DualtraceError, NotFoundError, StoreError
 from dualtrace.security.http_auth import (
     CSRF_COOKIE,
     SESSION_COOKIE,
@@ -29,6 +34,7 @@ from dualtrace.security.http_auth import (
     security_context,
 )
 from dualtrace.security.roles import Role
+from dualtrace.store import Store
 
 MAX_FAILED_LOGINS = 5
 FAILED_LOGIN_WINDOW = 300.0
@@ -82,19 +88,57 @@ class _LoginThrottle:
 _throttle = _LoginThrottle()
 
 
-async def _login_body(request: Request) -> LoginBody:
+async def _login_body(request: Request) -> tuple[LoginBody, str | None]:
+    """The credentials, and for an HTML form the page to return to afterwards."""
     ctype = request.headers.get("content-type", "")
     if ctype.startswith("application/x-www-form-urlencoded") or ctype.startswith(
         "multipart/form-data"
     ):
         form = await request.form()
-        return LoginBody(
-            username=str(form.get("username", "")), password=str(form.get("password", ""))
-        )
+        try:
+            body = LoginBody(
+                username=str(form.get("username", "")), password=str(form.get("password", ""))
+            )
+        except ValueError as exc:
+            raise HTTPException(status_code=422, detail="expected username and password") from exc
+        return body, safe_next(str(form.get("next", "") or "/web"))
     try:
-        return LoginBody.model_validate(await request.json())
+        return LoginBody.model_validate(await request.json()), None
     except ValueError as exc:
         raise HTTPException(status_code=422, detail="expected username and password") from exc
+
+
+def safe_next(target: str) -> str:
+    """Only a path on this server: ``//evil.example`` or ``https://…`` would turn the
+    sign-in page into an open redirect."""
+    if not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return "/web"
+    if any(ord(c) < 32 for c in target):
+        return "/web"
+    return target
+
+
+LOGIN_PAGE = """<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>Sign in · dualtrace</title>
+<meta name="viewport" content="width=device-width, initial-scale=1"></head>
+<body><main>
+<h1>dualtrace</h1>
+<form method="post" action="/auth/login">
+<input type="hidden" name="next" value="{next}">
+<p><label for="username">User name</label><br>
+<input id="username" name="username" autocomplete="username" required maxlength="64"></p>
+<p><label for="password">Password</label><br>
+<input id="password" name="password" type="password" autocomplete="current-password"
+required maxlength="1024"></p>
+<p><button type="submit">Sign in</button></p>
+</form></main></body></html>
+"""
+
+
+@router.get("/login", response_class=HTMLResponse, include_in_schema=False)
+def login_page(next: str = "/web") -> HTMLResponse:
+    """The sign-in form (plain HTML, no scripts: the CSP allows none inline)."""
+    return HTMLResponse(LOGIN_PAGE.format(next=html.escape(safe_next(next), quote=True)))
 
 
 def _set_cookies(response: Response, token: str, csrf: str, config: SecurityConfig) -> None:
@@ -119,11 +163,12 @@ def _set_cookies(response: Response, token: str, csrf: str, config: SecurityConf
     )
 
 
-@router.post("/auth/login")
-async def login(request: Request, response: Response, ctx: Ctx) -> dict[str, Any]:
+@router.post("/auth/login", response_model=None)
+async def login(request: Request, response: Response, ctx: Ctx) -> dict[str, Any] | Response:
     """Password sign-in: sets the session cookie and returns the CSRF token to send back
-    in ``X-CSRF-Token`` (or a ``csrf_token`` form field) with every change."""
-    body = await _login_body(request)
+    in ``X-CSRF-Token`` (or a ``csrf_token`` form field) with every change. A form
+    post from the sign-in page is redirected back to the page it came from."""
+    body, next_page = await _login_body(request)
     client = client_host(request.scope)
     key = (body.username.strip().lower(), client)
     if _throttle.blocked(key):
@@ -141,6 +186,10 @@ async def login(request: Request, response: Response, ctx: Ctx) -> dict[str, Any
     _throttle.cleared(key)
     token, csrf = ctx.sessions.create(identity.user_name)
     ctx.audit.append(identity.user_name, "login", identity.user_name, {"client": client})
+    if next_page is not None:
+        redirect = RedirectResponse(next_page, status_code=303)
+        _set_cookies(redirect, token, csrf, ctx.config)
+        return redirect
     _set_cookies(response, token, csrf, ctx.config)
     return {"user": identity.user_name, "role": identity.role.label, "csrf_token": csrf}
 
@@ -271,10 +320,63 @@ def audit_log(
 
 
 def secure_app(
-    app: FastAPI, con: duckdb.DuckDBPyConnection, config: SecurityConfig | None = None
+    app: FastAPI,
+    con: duckdb.DuckDBPyConnection | Callable[[], duckdb.DuckDBPyConnection],
+    config: SecurityConfig | None = None,
 ) -> SecurityContext:
     """Install the security middleware on ``app`` and mount these routes: the one call
     ``create_app`` makes. Returns the context; ``ctx.audit.append`` records events."""
     ctx = install_security(app, con, config)
     app.include_router(router)
+    return ctx
+
+
+def _open_read_write(store_path: Path | str | None) -> Store:
+    """The store, read-write. A read-only connection held elsewhere in this process (the
+    app's own start-up reading the index) blocks a read-write one until it closes, so
+    wait a little for it rather than fail the first request."""
+    target = store_path if store_path is not None else ":memory:"
+    for _ in range(100):
+        try:
+            return Store.open(target)
+        except StoreError as exc:
+            if "different configuration" not in str(exc):
+                raise
+            time.sleep(0.1)
+    return Store.open(target)
+
+
+def secure_store_app(
+    app: FastAPI, store_path: Path | str | None, config: SecurityConfig | None = None
+) -> SecurityContext:
+    """:func:`secure_app` for ``create_app``: the store at ``store_path`` is opened
+    read-write on the first request (after the app's own start-up has read it) and
+    closed, with the audit log flushed, when the app shuts down.
+
+    Without a store (an app over a prepared index) there are no accounts; an empty
+    in-memory account store is used, so only configured local anonymous access works.
+    """
+    holder: list[Store] = []
+    lock = threading.Lock()
+
+    def connection() -> duckdb.DuckDBPyConnection:
+        with lock:
+            if not holder:
+                holder.append(_open_read_write(store_path))
+            return holder[0].con
+
+    ctx = secure_app(app, connection, config)
+    inner = app.router.lifespan_context
+
+    @asynccontextmanager
+    async def lifespan(a: Any) -> AsyncIterator[Any]:
+        async with inner(a) as state:
+            yield state
+        ctx.close()
+        with lock:
+            for store in holder:
+                store.close()
+            holder.clear()
+
+    app.router.lifespan_context = lifespan
     return ctx
