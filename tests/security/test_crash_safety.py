@@ -27,35 +27,12 @@ from dualtrace.security.backup import (
     restore,
     table_fingerprints,
 )
-from dualtrace.sources.ofac_sdn import SDN_DATASET, read_ofac_sdn
+from dualtrace.sources.ofac_sdn import SDN_DATASET
 from dualtrace.store import Store
 from dualtrace.store.duckdb_store import ENV_FAULT_BEFORE_COMMIT
+from tests.security.ofac_slice import cut_ofac_slice, load_ofac
 
 REPO = Path(__file__).resolve().parents[2]
-SLICE_ROWS = 150
-
-
-def cut_ofac_slice(shared_data: Path, dest: Path) -> Path:
-    """The first SLICE_ROWS entries of OFAC's real SDN CSV set of 2021-07-07, with the
-    aliases and addresses of those entries (cut here, not stored, to keep tests fast)."""
-    src = shared_data / "lists" / "ofac-sdn"
-    dest.mkdir(parents=True, exist_ok=True)
-    primary = (src / "sdn_2021-07-07.csv").read_text(encoding="utf-8").splitlines(True)
-    kept = primary[:SLICE_ROWS]
-    nums = {line.split(",", 1)[0] for line in kept}
-    (dest / "sdn_2021-07-07.csv").write_text("".join(kept), encoding="utf-8")
-    for name in ("alt_2021-07-07.csv", "add_2021-07-07.csv"):
-        lines = (src / name).read_text(encoding="utf-8").splitlines(True)
-        (dest / name).write_text(
-            "".join(ln for ln in lines if ln.split(",", 1)[0] in nums), encoding="utf-8"
-        )
-    return dest / "sdn_2021-07-07.csv"
-
-
-def load_ofac(store_path: Path, primary: Path) -> None:
-    with Store.open(store_path) as store:
-        for result in read_ofac_sdn(primary):
-            store.load(result.dataset, result.version, result.statements(), result.report)
 
 
 @pytest.fixture(scope="module")

@@ -1,0 +1,33 @@
+"""A small real store for security tests: the first entries of OFAC's SDN CSV set."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from dualtrace.sources.ofac_sdn import read_ofac_sdn
+from dualtrace.store import Store
+
+SLICE_ROWS = 150
+
+
+def cut_ofac_slice(shared_data: Path, dest: Path) -> Path:
+    """The first SLICE_ROWS entries of OFAC's real SDN CSV set of 2021-07-07, with the
+    aliases and addresses of those entries (cut here, not stored, to keep tests fast)."""
+    src = shared_data / "lists" / "ofac-sdn"
+    dest.mkdir(parents=True, exist_ok=True)
+    primary = (src / "sdn_2021-07-07.csv").read_text(encoding="utf-8").splitlines(True)
+    kept = primary[:SLICE_ROWS]
+    nums = {line.split(",", 1)[0] for line in kept}
+    (dest / "sdn_2021-07-07.csv").write_text("".join(kept), encoding="utf-8")
+    for name in ("alt_2021-07-07.csv", "add_2021-07-07.csv"):
+        lines = (src / name).read_text(encoding="utf-8").splitlines(True)
+        (dest / name).write_text(
+            "".join(ln for ln in lines if ln.split(",", 1)[0] in nums), encoding="utf-8"
+        )
+    return dest / "sdn_2021-07-07.csv"
+
+
+def load_ofac(store_path: Path, primary: Path) -> None:
+    with Store.open(store_path) as store:
+        for result in read_ofac_sdn(primary):
+            store.load(result.dataset, result.version, result.statements(), result.report)

@@ -1,0 +1,130 @@
+"""The real API app (``create_app``) is guarded end to end: a store of real OFAC
+entries, real users and keys, the real screening and document routes."""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from dualtrace.security.accounts import Accounts
+from dualtrace.security.audit import AuditLog
+from dualtrace.security.roles import Role
+from dualtrace.show.api.app import create_app
+from dualtrace.store import Store
+from tests.security.ofac_slice import cut_ofac_slice, load_ofac
+
+warnings.filterwarnings("ignore", message=".*httpx.*starlette.testclient.*")
+from starlette.testclient import TestClient  # noqa: E402
+
+PASSWORD = "a long enough password"
+
+
+@pytest.fixture(scope="module")
+def served(
+    shared_data: Path, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[tuple[TestClient, dict[str, str], Path]]:
+    base = tmp_path_factory.mktemp("api")
+    store_path = base / "store.duckdb"
+    load_ofac(store_path, cut_ofac_slice(shared_data, base / "ofac"))
+    keys: dict[str, str] = {}
+    with Store.open(store_path) as store:
+        accounts = Accounts(store.con)
+        for role in Role:
+            accounts.add_user(role.label, role, PASSWORD)
+            keys[role.label] = accounts.create_key(role.label)[1]
+    with TestClient(create_app(store_path)) as client:
+        yield client, keys, store_path
+
+
+def bearer(key: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {key}"}
+
+
+def match_body(name: str) -> dict[str, Any]:
+    return {"queries": {"q1": {"schema": "Company", "properties": {"name": [name]}}}}
+
+
+def test_every_route_needs_credentials(
+    served: tuple[TestClient, dict[str, str], Path],
+) -> None:
+    client, _keys, _ = served
+    assert (
+        client.post("/match/default", json=match_body("Banco Nacional de Cuba")).status_code == 401
+    )
+    assert client.get("/search", params={"q": "cuba"}).status_code == 401
+    assert client.get("/catalog").status_code == 401
+    assert client.get("/openapi.json").status_code == 401
+    assert client.get("/healthz").status_code == 200  # liveness probes stay public
+
+
+def test_viewer_screens_real_entries_and_is_audited(
+    served: tuple[TestClient, dict[str, str], Path],
+) -> None:
+    client, keys, _ = served
+    resp = client.post(
+        "/match/default", json=match_body("Banco Nacional de Cuba"), headers=bearer(keys["viewer"])
+    )
+    assert resp.status_code == 200, resp.text
+    results = resp.json()["responses"]["q1"]["results"]
+    assert results and "BANCO NACIONAL DE CUBA" in str(results[0]).upper()
+    assert resp.headers["x-frame-options"] == "DENY"
+    ctx = client.app.state.security  # type: ignore[attr-defined]
+    ctx.audit.flush()
+    entry = ctx.audit.entries(action="screen", limit=1)[0]
+    assert entry.actor.startswith("viewer/key:") and entry.target == "/match/default"
+    assert "Banco Nacional de Cuba" in entry.details_dict()["body"]
+
+
+def test_roles_on_real_routes(served: tuple[TestClient, dict[str, str], Path]) -> None:
+    client, keys, _ = served
+    for role in ("viewer", "analyst"):
+        resp = client.get("/audit/verify", headers=bearer(keys[role]))
+        assert resp.status_code == 403
+    # document upload is an analyst's; a viewer is refused before the body is read
+    files = {"file": ("note.txt", b"IEMZ Kupol ordered drones.", "text/plain")}
+    resp = client.post("/documents", files=files, headers=bearer(keys["viewer"]))
+    assert resp.status_code == 403
+    resp = client.post(
+        "/claims/x/review", json={"decision": "accept"}, headers=bearer(keys["viewer"])
+    )
+    assert resp.status_code == 403
+    verify = client.get("/audit/verify", headers=bearer(keys["admin"])).json()
+    assert verify["ok"] and verify["entries"] >= 1
+
+
+def test_browser_sign_in_flow(served: tuple[TestClient, dict[str, str], Path]) -> None:
+    client, _, _ = served
+    page = client.get("/login", params={"next": "/search?q=cuba"})
+    assert page.status_code == 200 and "<script" not in page.text
+    assert 'value="/search?q=cuba"' in page.text
+    # unauthenticated browsers are sent to the sign-in page
+    resp = client.get("/catalog", headers={"Accept": "text/html"}, follow_redirects=False)
+    assert resp.status_code == 303 and resp.headers["location"].startswith("/login?next=")
+    # a form sign-in returns to the page, never to another site
+    form = {"username": "analyst", "password": PASSWORD, "next": "//evil.example/x"}
+    resp = client.post("/auth/login", data=form, follow_redirects=False)
+    assert resp.status_code == 303 and resp.headers["location"] == "/web"
+    assert client.get("/catalog").status_code == 200  # the session cookie now works
+    client.cookies.clear()
+
+
+def test_audit_survives_restart(served: tuple[TestClient, dict[str, str], Path]) -> None:
+    """What the server recorded is in the store file after shutdown, chain intact."""
+    client, keys, store_path = served
+    client.get("/search", params={"q": "cuba"}, headers=bearer(keys["viewer"]))
+    app = create_app(store_path)
+    with TestClient(app) as second:
+        r = second.post(
+            "/match/default", json=match_body("Aerocaribbean"), headers=bearer(keys["analyst"])
+        )
+        assert r.status_code == 200
+    with Store.open(store_path, read_only=True) as store:
+        log = AuditLog(store.con)
+        result = log.verify()
+        actors = {e.actor.split("/")[0] for e in log.entries(limit=100)}
+    assert result.ok, result.problems
+    assert {"viewer", "analyst"} <= actors
