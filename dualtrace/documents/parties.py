@@ -74,6 +74,12 @@ _PERSON_APPOS = re.compile(
 _PERSON_SAID = re.compile(
     rf"(?<![\w.])(?P<name>{_GIVEN_FAMILY})\s+(?:said|says|told|stated|remarked|added|wrote|noted)\b"
 )
+_HAN_CHAR = re.compile(r"[\u4e00-\u9fff]")
+_RU_PERSON = re.compile(
+    r"(?:[Гг]енеральн\w+\s+директор\w*|[Дд]иректор\w*|[Пп]редседател\w+|[Мм]инистр\w*|"
+    r"[Пп]резидент\w*|[Гг]лав\w+|[Вв]ладел\w+|[Уу]чредител\w+)\s+"
+    r"(?P<name>[А-ЯЁ][а-яё]+(?:\s+[А-ЯЁ][а-яё]+){1,2})"
+)
 _ZH_PERSON = re.compile(
     r"(?:法定代表人|总经理|董事长|负责人|联系人)\s*[:：]?\s*(?P<name>[\u4e00-\u9fff]{2,4})"
 )
@@ -89,7 +95,7 @@ def _finding(
         surface = text[start:end]
     stripped = surface.rstrip(" ,.;:")
     end = start + len(stripped)
-    if len(stripped) < 3:
+    if len(stripped) < (2 if _HAN_CHAR.match(stripped) else 3):
         return None
     return Finding(
         kind, start, end, stripped, " ".join(stripped.split()), method, conf, dict(details)
@@ -203,6 +209,7 @@ def find_persons(text: str) -> list[Finding]:
         (_PERSON_APPOS, "apposition", 0.8),
         (_PERSON_SAID, "reporting-verb", 0.7),
         (_ZH_PERSON, "role", 0.75),
+        (_RU_PERSON, "title", 0.85),
     ):
         for m in pattern.finditer(text):
             name = m.group("name")

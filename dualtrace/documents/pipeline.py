@@ -28,9 +28,6 @@ from dualtrace.documents.russian import find_russian_entities
 
 # Kinds whose spans win over an overlapping finding of the listed kinds.
 _SHADOWS: dict[str, tuple[str, ...]] = {
-    "person": ("place",),
-    "organization": ("place", "person"),
-    "mention": ("place", "person", "organization"),
     "identifier": ("product", "quantity", "date", "money"),
     "hs_code": ("product", "quantity", "date", "money"),
     "money": ("quantity", "product"),
@@ -108,19 +105,39 @@ def analyse(
     return Analysis(mentions=mentions, findings=findings)
 
 
+_NAMED = ("mention", "organization", "person", "place")
+
+
 def _settle_overlaps(findings: list[Finding]) -> list[Finding]:
+    """Drop findings that another, better finding of a competing kind overlaps.
+
+    Among names (mentions, organisations, persons, places) a linked mention that
+    covers a span wins; otherwise the more confident (then longer) finding wins, so
+    natasha's "Фанис" as an organisation loses to "Фанис Гатауллин" after a title.
+    Numbers inside identifiers, HS codes, money or dates are not quantities.
+    """
     out: list[Finding] = []
     for f in findings:
         shadowed = False
         for g in findings:
-            if g is f or f.kind not in _SHADOWS.get(g.kind, ()):
+            if g is f or g.kind == f.kind or not (g.start < f.end and f.start < g.end):
                 continue
-            if g.start < f.end and f.start < g.end:
-                # an organisation found by pattern inside a longer linked mention, or a
-                # place inside a person's name, adds nothing but noise
-                partly = not (g.start <= f.start and f.end <= g.end)
-                if f.kind in ("organization", "person") and g.kind == "mention" and partly:
+            if f.kind in _NAMED and g.kind in _NAMED:
+                if f.kind == "mention":
                     continue
+                if g.kind == "mention":
+                    if g.start <= f.start and f.end <= g.end:
+                        shadowed = True
+                        break
+                    continue
+                if g.kind == "place" and f.kind != "place":
+                    continue
+                if (g.confidence, g.end - g.start) > (f.confidence, f.end - f.start) or (
+                    f.kind == "place"
+                ):
+                    shadowed = True
+                    break
+            elif f.kind in _SHADOWS.get(g.kind, ()):
                 shadowed = True
                 break
         if not shadowed:
@@ -129,16 +146,24 @@ def _settle_overlaps(findings: list[Finding]) -> list[Finding]:
 
 
 def _parties(findings: list[Finding]) -> list[Party]:
-    """Non-overlapping party spans, linked mentions first, then orgs and persons."""
+    """Non-overlapping party spans, longest first; a span holding a mention takes its entity.
+
+    Russian names often run past the mention ("АО «ИЭМЗ «Купол»" with its closing
+    quote), so the organisation span is the party and the mention inside it says
+    which list entity it is.
+    """
+    kinds = ("mention", "organization", "person")
+    named = [f for f in findings if f.kind in kinds]
     chosen: list[Party] = []
-    order = {"mention": 0, "organization": 1, "person": 2}
-    for f in sorted(
-        (f for f in findings if f.kind in order),
-        key=lambda f: (order[f.kind], -(f.end - f.start)),
-    ):
+    for f in sorted(named, key=lambda f: (-(f.end - f.start), kinds.index(f.kind))):
         if any(p.start < f.end and f.start < p.end for p in chosen):
-            # a longer organisation span that contains a mention extends it
             continue
         entity = f.value if f.kind == "mention" else None
+        if entity is None:
+            inner = [
+                m for m in named if m.kind == "mention" and f.start <= m.start and m.end <= f.end
+            ]
+            if inner:
+                entity = max(inner, key=lambda m: m.end - m.start).value
         chosen.append(Party(f.start, f.end, f.text, f.kind, entity))
     return sorted(chosen, key=lambda p: p.start)

@@ -75,7 +75,7 @@ class Gazetteer:
 
     def __init__(self, places: list[tuple[str, Place]]) -> None:
         self.places: list[Place] = []
-        self.spellings: list[str] = []
+        self.spellings: list[set[str]] = []
         automaton = ahocorasick.Automaton()
         seen: dict[str, int] = {}
         for name, place in places:
@@ -86,16 +86,16 @@ class Gazetteer:
             if len(key) < 5:
                 continue
             prev = seen.get(key)
-            if prev is not None and self.places[prev].population >= place.population:
-                continue
             if prev is None:
                 seen[key] = len(self.places)
                 self.places.append(place)
-                self.spellings.append(_plain(name))
+                self.spellings.append({_plain(name)})
                 automaton.add_word(key, (seen[key], len(key)))
-            else:
+            elif self.places[prev] == place:
+                self.spellings[prev].add(_plain(name))
+            elif self.places[prev].population < place.population:
                 self.places[prev] = place
-                self.spellings[prev] = _plain(name)
+                self.spellings[prev] = {_plain(name)}
         automaton.make_automaton()
         self.automaton = automaton
 
@@ -125,9 +125,11 @@ class Gazetteer:
             ):
                 continue
             place = self.places[idx]
-            # The skeleton folds y/j and c/k; a pinyin "Xinjiang" must not become the
-            # city "Xinyang", so an inexact spelling only counts with low confidence.
-            exact = _plain(surface) == self.spellings[idx]
+            # The skeleton folds y/j and c/k, and Han text meets Latin names through
+            # pinyin; only a spelling the gazetteer has counts ("Xinjiang" is not the
+            # city "Xinyang", 商之 is not Shangzhi).
+            if _plain(surface) not in self.spellings[idx]:
+                continue
             out.append(
                 Finding(
                     "place",
@@ -136,7 +138,7 @@ class Gazetteer:
                     surface,
                     place.name,
                     "gazetteer",
-                    0.8 if exact else 0.4,
+                    0.8,
                     {"country": place.country, "type": place.kind, "population": place.population},
                 )
             )
@@ -144,8 +146,11 @@ class Gazetteer:
 
 
 def _plain(name: str) -> str:
+    """Lower-case form that keeps the script: Han stays Han, Latin loses its accents."""
     from dualtrace.documents.textnorm import ascii_lower
 
+    if _HAN.search(name):
+        return "".join(re.findall(r"[^\W_]+", name))
     return " ".join(ascii_lower(w) for w in re.findall(r"[^\W_]+", name))
 
 

@@ -54,7 +54,8 @@ def sentences(text: str) -> list[tuple[int, int]]:
     return out
 
 
-_P = _OPEN + r"(?P<{0}>\d+)" + _CLOSE
+# A party placeholder; closing quotes Russian typography leaves after a name are part of it.
+_P = _OPEN + r"(?P<{0}>\d+)" + _CLOSE + r"[»\"”’]*"
 _PHRASE = r"(?P<{0}_phrase>(?:an?\s+|the\s+)?[\w][\w\s-]{{1,60}}?)"
 
 
@@ -111,9 +112,9 @@ PATTERNS: tuple[tuple[str, str, re.Pattern[str]], ...] = tuple(
             "zh",
             _P.format("x")
             + r"(?:作为|充当|担任)"
-            + _P.format("y")
+            + _slot("y")
             + r"(?:和|与|同)"
-            + _P.format("z")
+            + _slot("z")
             + r"之间的(?:中间商|中介|中间人)",
         ),
         (
@@ -129,7 +130,7 @@ PATTERNS: tuple[tuple[str, str, re.Pattern[str]], ...] = tuple(
         (
             "invoiced",
             "ru",
-            r"сч[её]т\w*\s+(?:был[аио]?\s+)?(?:выставлен\w*|направлен\w*)\s+"
+            r"сч[её]т\w*\s+(?:[\w,]+\s+){0,6}?(?:был[аио]?\s+)?(?:выставлен\w*|направлен\w*)\s+"
             + _P.format("x")
             + r"\s+(?:[\w,]+\s+){0,4}?(?:компанией\s+|фирмой\s+)?"
             + _P.format("y"),
