@@ -329,9 +329,17 @@ REDLEPUS_NAMES = (
 HK_FRONT_TOKENS = ("Tianyu", "Jinhai", "Hengda Tech", "Sinoelec", "Grandview", "Everbright IC")
 
 
+PLAIN_GOODS = GOODS[14:]
+RISKY_GOODS = GOODS[:14]
+
+
 def _goods(rng: random.Random, codes: tuple[str, ...] | None = None) -> tuple[str, str, str, float]:
-    choices = [g for g in GOODS if codes is None or g[0][:4] in codes or g[0][:6] in codes]
-    code, desc, unit, lo, hi = rng.choice(choices)
+    """Goods of a line: from ``codes`` if given, else mostly ordinary goods (80%)."""
+    if codes is None:
+        pool = PLAIN_GOODS if rng.random() < 0.8 else RISKY_GOODS
+    else:
+        pool = tuple(g for g in GOODS if g[0][:4] in codes or g[0][:6] in codes)
+    code, desc, unit, lo, hi = rng.choice(pool)
     return code, desc, unit, rng.uniform(lo, hi)
 
 

@@ -22,6 +22,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "dualtrace.show.cli.serve",
     "dualtrace.show.cli.documents",
     "dualtrace.show.cli.network",
+    "dualtrace.show.cli.trade",
 )
 
 app = typer.Typer(

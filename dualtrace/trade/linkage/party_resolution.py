@@ -23,7 +23,7 @@ from typing import Any
 
 import pyarrow as pa
 
-from dualtrace.errors import DualtraceError
+from dualtrace.errors import DualtraceError, InputError, NotFoundError
 from dualtrace.store.duckdb_store import Store
 from dualtrace.trade.linkage.engines import DuckDBEngine, LinkageEngine
 from dualtrace.trade.linkage.party_names import address_tokens, identifier_key, name_tokens
@@ -46,10 +46,10 @@ TRADE_PARTY_SPEC = LinkageSpec(
                 ),
                 Level(
                     "close",
-                    "name_jw >= 0.97 OR (name_jw >= 0.94 AND tok_o >= 0.2) OR tok_j >= 0.75",
+                    "name_sim >= 0.92 OR (name_sim >= 0.85 AND tok_o >= 0.2) OR tok_j >= 0.75",
                     0.2,
                 ),
-                Level("similar", "(name_jw >= 0.9 AND tok_o >= 0.5) OR tok_j >= 0.6", 0.12),
+                Level("similar", "(name_sim >= 0.75 AND tok_o >= 0.5) OR tok_j >= 0.6", 0.12),
                 Level("contained", "tok_o >= 0.8", 0.06),
                 Level("weak", "tok_o >= 0.4", 0.04),
                 Level("different", "TRUE", 0.03),
@@ -74,7 +74,8 @@ TRADE_PARTY_SPEC = LinkageSpec(
                 Level("same", "address_key_l = address_key_r", 0.55),
                 Level(
                     "similar",
-                    "jaro_winkler_similarity(address_key_l, address_key_r) >= 0.9",
+                    "levenshtein(address_key_l, address_key_r) <= "
+                    "0.15 * greatest(length(address_key_l), length(address_key_r))",
                     0.2,
                 ),
                 Level("different", "TRUE", 0.25),
@@ -445,3 +446,33 @@ def _write(
     except BaseException:
         con.execute("ROLLBACK")
         raise
+
+
+DECISIONS = ("match", "no-match", "undo")
+
+
+def record_decision(
+    store: Store, pid_a: str, pid_b: str, decision: str, note: str | None = None
+) -> None:
+    """Store an analyst's match / no-match on two party strings (``undo`` removes it).
+
+    Decisions override scores at the next resolve: a match forces an edge, a no-match
+    cuts one, so a wrong merge is undone without touching any score.
+    """
+    if decision not in DECISIONS:
+        raise InputError(f"decision must be one of {', '.join(DECISIONS)}", field="decision")
+    if pid_a == pid_b:
+        raise InputError("a party string cannot be compared with itself", field="pid")
+    for pid in (pid_a, pid_b):
+        found = store.con.execute(
+            "SELECT count(*) FROM trade_party_names WHERE pid = ?", [pid]
+        ).fetchone()
+        if not found or not found[0]:
+            raise NotFoundError(f"no party string {pid!r}; run `dualtrace trade resolve` first")
+    low, high = sorted((pid_a, pid_b))
+    store.con.execute("DELETE FROM trade_link_decisions WHERE pid_l = ? AND pid_r = ?", [low, high])
+    if decision != "undo":
+        store.con.execute(
+            "INSERT INTO trade_link_decisions VALUES (?, ?, ?, ?, current_timestamp)",
+            [low, high, decision, note],
+        )
