@@ -12,3 +12,9 @@ from tests.show.kupol_store import build_kupol_store
 @pytest.fixture(scope="session")
 def kupol_store_path(shared_data: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     return build_kupol_store(shared_data, tmp_path_factory.mktemp("kupol"))
+
+
+@pytest.fixture(scope="session")
+def kupol_docs_store_path(shared_data: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The same store plus the Reuters report read by the documents pipeline."""
+    return build_kupol_store(shared_data, tmp_path_factory.mktemp("kupol-docs"), documents=True)

@@ -4,9 +4,11 @@ Cut from ``../shared/data`` (never rewritten there): the OFAC SDN rows whose nam
 remarks mention the Kupol network (Kupol, Almaz-Antey, TSK Vektor, Aerokon, Laggar,
 Redlepus, Vektor) in the 2021-07-07 and 2024-05-03 publications, with their aliases,
 addresses and remark continuations from the 2021-07-07 and 2025-12-24 companion files;
-and the whole ZALA Aero FtM network (``ftm/zala_entities.ftm.json``), which carries
-ownership edges with percentages. Loading the full SDN list takes about a minute on
-this machine; the slice loads in a second and holds the same kinds of rows.
+the whole ZALA Aero FtM network (``ftm/zala_entities.ftm.json``), which carries
+ownership edges with percentages; and, for the document screens, the Reuters report
+``documents/reuters-kupol-garpiya-china.txt`` through the documents pipeline. Loading
+the full SDN list takes about a minute on this machine; the slice loads in seconds and
+holds the same kinds of rows.
 """
 
 from __future__ import annotations
@@ -47,8 +49,9 @@ def cut_ofac_slice(shared_data: Path, target: Path) -> set[str]:
     return ent_nums
 
 
-def build_kupol_store(shared_data: Path, workdir: Path) -> Path:
-    """Load the OFAC slice (two versions) and the ZALA FtM network into a new store."""
+def build_kupol_store(shared_data: Path, workdir: Path, documents: bool = False) -> Path:
+    """Load the OFAC slice (two versions) and the ZALA FtM network into a new store;
+    with ``documents`` also the Reuters report (graded B2: reliable source, probably true)."""
     slice_dir = workdir / "ofac-sdn-kupol-slice"
     cut_ofac_slice(shared_data, slice_dir)
     path = workdir / "kupol.duckdb"
@@ -57,4 +60,15 @@ def build_kupol_store(shared_data: Path, workdir: Path) -> Path:
             store.load(result.dataset, result.version, result.statements(), result.report)
         zala = read_ftm(shared_data / "ftm" / "zala_entities.ftm.json", dataset="zala_ftm")
         store.load(zala.dataset, zala.version, zala.statements(), zala.report)
+        if documents:
+            from dualtrace.documents.loading import load_documents
+
+            report = load_documents(
+                store,
+                shared_data / "documents" / "reuters-kupol-garpiya-china.txt",
+                source="Reuters",
+                reliability="B",
+                credibility=2,
+            )
+            assert report.loaded == 1, report.to_dict()
     return path

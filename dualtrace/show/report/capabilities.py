@@ -28,10 +28,10 @@ class Capability:
 # name -> (module, public attribute the workspace calls, wired into the workspace yet?)
 CAPABILITIES: dict[str, tuple[str, str, bool]] = {
     "screening": ("dualtrace.resolve.index", "load_or_build", True),
-    "ownership": ("dualtrace.judge.exposure", "__name__", False),
+    "ownership": ("dualtrace.judge.exposure", "explain", True),
     "flags": ("dualtrace.judge", "__name__", False),
     "trade": ("dualtrace.trade.loader", "__name__", False),
-    "documents": ("dualtrace.sources.documents", "__name__", False),
+    "documents": ("dualtrace.documents.evidence", "list_claims", True),
 }
 
 
@@ -72,3 +72,11 @@ def optional(module: str, attr: str) -> Any:
     except ImportError:
         return None
     return getattr(mod, attr, None)
+
+
+def optional_module(module: str) -> Any:
+    """Another package's module, or None when it has not landed."""
+    try:
+        return importlib.import_module(module)
+    except ImportError:
+        return None

@@ -24,6 +24,7 @@ from dualtrace.show.report.neighbourhood import (
     Neighbourhood,
     Node,
     describe_nodes,
+    entity_ids_of,
     neighbourhood,
 )
 from dualtrace.store.duckdb_store import Store, StoredStatement
@@ -167,6 +168,7 @@ class Dossier:
     network: Neighbourhood
     evidence: list[Evidence]
     timeline: list[TimelineEvent]
+    claims: list[Any] = field(default_factory=list)  # document claims naming the entity
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -269,6 +271,10 @@ def build_dossier(
         if e.end:
             timeline.append(TimelineEvent(e.end, f"{e.label} ({other.caption}) ends", e.type))
     relations.sort(key=lambda r: (r.edge.type, r.other.caption))
+    from dualtrace.show.web.documents_view import claims_about
+
+    raw_ids = set(entity_ids_of(store, [canonical]))
+    claims = claims_about(store, raw_ids)
     timeline.sort(key=lambda t: t.date)
     return Dossier(
         id=canonical,
@@ -285,6 +291,7 @@ def build_dossier(
         network=net,
         evidence=evidence,
         timeline=timeline,
+        claims=claims,
     )
 
 

@@ -343,6 +343,7 @@ def neighbourhood(
                         datasets=sorted(datasets_of[cid]),
                     )
                 )
+    edges.extend(_claim_edges(store, raw_ids, centre_set))
     node_ids = set(centre_canon)
     for e in edges:
         node_ids.add(e.source)
@@ -354,6 +355,36 @@ def neighbourhood(
     for e in edges:
         unique.setdefault(e.id, e)
     return Neighbourhood(centre=centre_canon, nodes=nodes, edges=list(unique.values()))
+
+
+def _claim_edges(store: Store, raw_ids: list[str], centre: set[str]) -> list[Edge]:
+    """Links stated by accepted document claims ("X, a subsidiary of Y")."""
+    from dualtrace.show.web.documents_view import claim_links
+
+    links = claim_links(store, set(raw_ids) | centre)
+    if not links:
+        return []
+    canon = canonicalise(store, [i for link in links for i in (link.source_id, link.target_id)])
+    out = []
+    for link in links:
+        s_id = canon.get(link.source_id, link.source_id)
+        t_id = canon.get(link.target_id, link.target_id)
+        if s_id not in centre and t_id not in centre:
+            continue
+        schema = model.get(link.schema)
+        base = (schema.edge_label if schema is not None else None) or link.schema
+        out.append(
+            Edge(
+                id=f"{link.claim_id}:{s_id}:{t_id}",
+                source=s_id,
+                target=t_id,
+                type=link.schema,
+                label=f"{base} (document claim, {link.status})",
+                details={"claim": link.claim_id, "page": str(link.page), "quote": link.quote},
+                datasets=[f"document {link.doc_id}"],
+            )
+        )
+    return out
 
 
 def _first(props: dict[str, list[str]], name: str) -> str | None:

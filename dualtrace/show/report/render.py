@@ -71,7 +71,38 @@ def capability_sections(store: Store, dossier: Dossier) -> dict[str, dict[str, A
             "message": "" if cap.available else capabilities.unavailable(name),
             "items": [],
         }
+    if out["ownership"]["available"]:
+        out["ownership"].update(ownership_status(store, dossier.id, dossier.as_of))
     return out
+
+
+def ownership_status(store: Store, entity_id: str, as_of: str | None) -> dict[str, Any]:
+    """The entity's status under each ownership rule (OFAC 50%, EU, UK, BIS Affiliates)
+    as of a date, with the networks capability's own explanation and citations."""
+    from dualtrace.graph.build import build_graph
+    from dualtrace.judge.exposure import explain, run_rule
+    from dualtrace.judge.ownership_rules import ownership_rules
+
+    date = as_of or dt.date.today().isoformat()
+    build_graph(store)
+    row = store.con.execute("SELECT 1 FROM g_nodes WHERE id = ?", [entity_id]).fetchone()
+    if row is None:
+        return {"items": [], "message": "Not a party in the ownership graph."}
+    items = []
+    for key, rule in ownership_rules().items():
+        exp = explain(store, run_rule(store, rule, date), entity_id)
+        items.append(
+            {
+                "rule": key.upper(),
+                "status": exp.status,
+                "rule_state": exp.rule_state,
+                "applies": exp.applies,
+                "explanation": exp.explanation,
+                "citations": list(exp.citations),
+                "as_of": date,
+            }
+        )
+    return {"items": items, "message": ""}
 
 
 def entity_report(store: Store, entity_id: str, as_of: str | None = None) -> Report:
