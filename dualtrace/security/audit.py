@@ -452,3 +452,39 @@ class AuditLog:
                 f"entry {a_seq} differs from the anchored head: the chain up to it was rewritten"
             )
         return result
+
+
+def record_event(
+    con: duckdb.DuckDBPyConnection,
+    actor: str,
+    action: str,
+    target: str,
+    details: Mapping[str, Any] | None = None,
+) -> AuditEntry:
+    """Append one event and commit it before returning: the one call for code that is
+    not a server (CLI commands, ``Store.load``, merges). No writer thread is started.
+
+    Call it after your own COMMIT (or outside any transaction): it runs its own.
+    """
+    log = AuditLog(con)
+    item = (_clip(actor), _clip(action), _clip(target), canonical_details(details))
+    with _WRITE_LOCK:
+        cur = con.cursor()
+        try:
+            cur.execute("BEGIN TRANSACTION")
+            seq, prev = log._head(cur)
+            entry = log._insert(cur, seq, prev, [item])[0]
+            cur.execute("COMMIT")
+        except BaseException:
+            with contextlib.suppress(duckdb.Error):
+                cur.execute("ROLLBACK")
+            if log.file is not None:
+                _HEADS.pop(log.file, None)
+            raise
+        finally:
+            cur.close()
+        if log.file is not None:
+            _HEADS[log.file] = (entry.seq, entry.hash)
+        if log.anchor_path is not None:
+            write_anchor(log.anchor_path, entry.seq, entry.hash)
+    return entry

@@ -23,7 +23,7 @@ import duckdb
 import orjson
 
 from dualtrace.errors import InputError, StoreError
-from dualtrace.security.audit import AuditLog, anchor_path_for, write_anchor
+from dualtrace.security.audit import AuditLog, anchor_path_for, record_event, write_anchor
 from dualtrace.store import Store
 
 MANIFEST_TABLE = "_dualtrace_backup"
@@ -120,9 +120,7 @@ def backup(store_path: Path, dest: Path, actor: str, overwrite: bool = False) ->
     partial = dest.with_name(f".{dest.name}.partial-{os.getpid()}")
     _discard(partial)
     with Store.open(store_path) as store:
-        log = AuditLog(store.con)
-        log.append(actor, "backup", str(dest), {})
-        log.close()
+        record_event(store.con, actor, "backup", str(dest), {})
         con = store.con
         con.execute("CHECKPOINT")
         source_db = str(_scalar(con, "SELECT current_database()"))
@@ -255,13 +253,13 @@ def restore(source: Path, store_path: Path, actor: str) -> Manifest:
         seq, head = log.head()
         if log.anchor_path is not None:
             write_anchor(log.anchor_path, seq, head)
-        log.append(
+        record_event(
+            store.con,
             actor,
             "restore",
             str(source.resolve()),
             {"backup_created_at": manifest.created_at, "file_sha256": manifest.file_sha256},
         )
-        log.close()
     return manifest
 
 

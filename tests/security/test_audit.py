@@ -10,7 +10,7 @@ import duckdb
 import orjson
 import pytest
 
-from dualtrace.security.audit import AuditLog, anchor_path_for, entry_hash
+from dualtrace.security.audit import AuditLog, anchor_path_for, entry_hash, record_event
 from dualtrace.store import Store
 
 
@@ -151,3 +151,18 @@ def test_unreadable_anchor_is_a_problem(store_path: Path, bad: str) -> None:
     fill(store_path, 2)
     anchor_path_for(store_path).write_text(bad)
     assert verify(store_path) == [f"head anchor {anchor_path_for(store_path)} is unreadable"]
+
+
+def test_one_shot_records_and_appends_share_one_chain(store_path: Path) -> None:
+    """CLI-style record_event and a server's queued appends interleave on one chain."""
+    with Store.open(store_path) as store:
+        log = AuditLog(store.con)
+        log.append("alice", "screen", "/match/default", {}, wait=False)
+        record_event(store.con, "cli:root", "load", "ofac_sdn", {"version": "2021-07-07"})
+        log.append("alice", "review", "claim-1", {})
+        entry = record_event(store.con, "cli:root", "users.add", "bob", {})
+        log.close()
+        result = AuditLog(store.con).verify()
+    assert result.ok, result.problems
+    assert result.entries == 4 and entry.seq == 4
+    assert result.anchor == (4, entry.hash)

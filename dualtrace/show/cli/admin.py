@@ -16,7 +16,7 @@ from rich.table import Table
 
 from dualtrace.errors import InputError
 from dualtrace.security.accounts import Accounts
-from dualtrace.security.audit import AuditLog
+from dualtrace.security.audit import AuditLog, record_event
 from dualtrace.security.backup import backup, read_manifest, restore
 from dualtrace.security.roles import Role
 from dualtrace.show.cli.console import JsonOpt, StoreOpt, console, err_console, print_json
@@ -66,9 +66,7 @@ def users_add(
     password = None if no_password else _read_password(password_stdin)
     with _store(store) as s:
         user = Accounts(s.con).add_user(name, parsed, password)
-        log = AuditLog(s.con)
-        log.append(cli_actor(), "users.add", user.name, {"role": user.role.label})
-        log.close()
+        record_event(s.con, cli_actor(), "users.add", user.name, {"role": user.role.label})
     if json:
         print_json({"name": user.name, "role": user.role.label})
     else:
@@ -111,9 +109,7 @@ def users_disable(name: str, store: StoreOpt = None, json: JsonOpt = False) -> N
     """Disable a user: password, sessions and every key stop working."""
     with _store(store) as s:
         user = Accounts(s.con).disable_user(name)
-        log = AuditLog(s.con)
-        log.append(cli_actor(), "users.disable", user.name, {})
-        log.close()
+        record_event(s.con, cli_actor(), "users.disable", user.name, {})
     if json:
         print_json({"name": user.name, "disabled": True})
     else:
@@ -133,11 +129,13 @@ def keys_create(
     """Create an API key; the key is printed once and cannot be shown again."""
     with _store(store) as s:
         key, clear = Accounts(s.con).create_key(user, Role.parse(role) if role else None, label)
-        log = AuditLog(s.con)
-        log.append(
-            cli_actor(), "keys.create", key.key_id, {"user": key.user_name, "role": key.role.label}
+        record_event(
+            s.con,
+            cli_actor(),
+            "keys.create",
+            key.key_id,
+            {"user": key.user_name, "role": key.role.label},
         )
-        log.close()
     if json:
         print_json(
             {"key_id": key.key_id, "user": key.user_name, "role": key.role.label, "key": clear}
@@ -191,9 +189,7 @@ def keys_revoke(key_id: str, store: StoreOpt = None, json: JsonOpt = False) -> N
     """Revoke an API key at once."""
     with _store(store) as s:
         key = Accounts(s.con).revoke_key(key_id)
-        log = AuditLog(s.con)
-        log.append(cli_actor(), "keys.revoke", key.key_id, {"user": key.user_name})
-        log.close()
+        record_event(s.con, cli_actor(), "keys.revoke", key.key_id, {"user": key.user_name})
     if json:
         print_json({"key_id": key.key_id, "revoked": True})
     else:
