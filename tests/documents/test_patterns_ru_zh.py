@@ -54,7 +54,7 @@ def test_russian_text(name_index: NameIndex) -> None:
     assert any(rel == "subsidiary_of" and x == KUPOL and y in ALMAZ_ANTEY for rel, x, y in rels)
     assert ("intermediary", TSK_VEKTOR, KUPOL) in rels
     assert ("invoiced", KUPOL, TSK_VEKTOR) in rels
-    middle = [r for r in relations(a) if r["relation"] == "intermediary"][0]
+    middle = next(r for r in relations(a) if r["relation"] == "intermediary")
     assert middle["z"] == {"text": "китайскими поставщиками", "kind": "phrase", "entity_id": None}
 
 
