@@ -771,11 +771,8 @@ def read_eu(path: Path, version: str | None = None) -> list[ReadResult]:
         files = sorted(p for p in path.rglob("*") if p.suffix.lower() in (".csv", ".xml"))
         if not files:
             raise InputError("no EU .xml or .csv files in this folder", file=str(path))
-        if version is not None and len(files) > 1:
-            raise InputError(
-                f"{len(files)} files found; --version applies to one file: name the file",
-                file=str(path),
-            )
+        # --version on a folder dates every file: the journal folder is one snapshot
+        # of its repository (e.g. the commit date), which the files cannot state.
     else:
         files = [path]
     results: list[ReadResult] = []

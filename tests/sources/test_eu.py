@@ -333,3 +333,8 @@ def test_load_into_store_and_read_back(shared_data: Path, store: Store) -> None:
     assert rows and rows[0][1] == "32014R0833.csv" and rows[0][2] > 1
     stmts = store.entity_statements(rows[0][0])
     assert any(s.lang == "rus" and "Купол" in s.value for s in stmts)
+
+
+def test_version_on_a_folder_dates_every_file(shared_data: Path) -> None:
+    results = read_eu(_journal(shared_data) / "amendments", version="2026-08-14")
+    assert {(r.version.version, r.version.basis) for r in results} == {("2026-08-14", "given")}
