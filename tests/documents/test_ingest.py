@@ -61,7 +61,7 @@ def test_formats_give_text_pages_and_metadata(tmp_path: Path) -> None:
     assert d.media_type.endswith("wordprocessingml.document")
     assert len(d.pages) == 2 and "Izhevsk" in d.text and "Supplier\tTSK Vektor" in d.text
     assert d.text[d.pages[1].start : d.pages[1].end].startswith("Second page.")
-    html = f"<html><head><title>Kupol</title><script>var x='Redlepus';</script></head>"
+    html = "<html><head><title>Kupol</title><script>var x='Redlepus';</script></head>"
     html += f"<body><h1>Report</h1><p>{PARAGRAPH}</p></body></html>"
     (tmp_path / "page.html").write_text(html, "utf-8")
     h = ingest_file(tmp_path / "page.html")
@@ -128,7 +128,7 @@ def test_bad_input_gives_one_clear_error_each(tmp_path: Path) -> None:
 
 def test_unknown_encoding_is_refused() -> None:
     noise = bytes((i * 97 + 13) % 256 for i in range(5000))
-    with pytest.raises(InputError, match="encoding|not text"):
+    with pytest.raises(InputError, match=r"encoding|not text"):
         ingest_bytes(noise.replace(b"\0", b"\1"), "noise.txt")
 
 
@@ -147,7 +147,6 @@ def test_folder_load_keeps_going_past_bad_documents(
     (folder / "reuters.txt").write_bytes((shared_data / REUTERS).read_bytes())
     (folder / "sub").mkdir()
     make_docx(folder / "sub" / "report.docx", [PARAGRAPH])
-    )
     (folder / ".hidden.txt").write_text("ignored", "utf-8")
     assert len(discover(folder)) == len(expected) + 2
     report = load_documents(
