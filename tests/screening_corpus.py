@@ -97,3 +97,15 @@ def build_corpus_store(shared_data: Path, workdir: Path) -> Path:
         for res in results:
             store.load(res.dataset, res.version, res.statements(), res.report)
     return store_path
+
+
+_BUILT: dict[Path, Path] = {}
+
+
+def shared_corpus_store(shared_data: Path, base: Path) -> Path:
+    """The corpus store, built once per test process under ``base`` (read it read-only)."""
+    if base not in _BUILT:
+        workdir = base / "screening-corpus"
+        workdir.mkdir(parents=True, exist_ok=True)
+        _BUILT[base] = build_corpus_store(shared_data, workdir)
+    return _BUILT[base]

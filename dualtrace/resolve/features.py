@@ -11,10 +11,9 @@ read back as a list of sentences with signed contributions. Trade linkage
 from __future__ import annotations
 
 import math
-from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cache, lru_cache
 
 from rigour.addresses import normalize_address
 from rigour.text.distance import levenshtein
@@ -142,16 +141,16 @@ def align_tokens(
     if not query or not candidate:
         return EMPTY_ALIGNMENT
     pairs: list[TokenPair] = []
-    common = Counter(query) & Counter(candidate)
     q_left = list(query)
     c_left = list(candidate)
-    for tok, n in common.items():
-        for _ in range(n):
+    for tok in query:
+        if tok in c_left:
             pairs.append(TokenPair(tok, tok, 1.0, "exact"))
             q_left.remove(tok)
             c_left.remove(tok)
-    q_left, c_left = _compounds(q_left, c_left, pairs, swap=False)
-    c_left, q_left = _compounds(c_left, q_left, pairs, swap=True)
+    if q_left and c_left:
+        q_left, c_left = _compounds(q_left, c_left, pairs, swap=False)
+        c_left, q_left = _compounds(c_left, q_left, pairs, swap=True)
     if q_left and c_left:
         scored = []
         for q in q_left:
@@ -159,26 +158,30 @@ def align_tokens(
                 sim = token_similarity(q, c)
                 if sim > 0:
                     scored.append((sim, q, c))
-        scored.sort(reverse=True)
-        for sim, q, c in scored:
-            if q in q_left and c in c_left:
-                pairs.append(TokenPair(q, c, sim, "fuzzy"))
-                q_left.remove(q)
-                c_left.remove(c)
+        if scored:
+            scored.sort(reverse=True)
+            for sim, q, c in scored:
+                if q in q_left and c in c_left:
+                    pairs.append(TokenPair(q, c, sim, "fuzzy"))
+                    q_left.remove(q)
+                    c_left.remove(c)
     num = 0.0
+    den = 0.0
     matched = 0.0
     for p in pairs:
-        qw = sum(weight(t) for t in p.query.split(" "))
-        cw = sum(weight(t) for t in p.candidate.split(" "))
+        if p.how == "joined":
+            qw = sum(weight(t) for t in p.query.split(" "))
+            cw = sum(weight(t) for t in p.candidate.split(" "))
+        else:
+            qw = weight(p.query)
+            cw = qw if p.how == "exact" else weight(p.candidate)
         num += p.similarity * (qw + cw)
+        den += qw + cw
         matched += p.similarity * qw
-    q_rest = sum(weight(t) for t in q_left)
-    c_rest = sum(weight(t) for t in c_left)
-    den = sum(
-        sum(weight(t) for t in p.query.split(" ")) + sum(weight(t) for t in p.candidate.split(" "))
-        for p in pairs
-    )
-    den += 2 * q_rest + 2 * CANDIDATE_EXTRA_COST * c_rest
+    for t in q_left:
+        den += 2 * weight(t)
+    for t in c_left:
+        den += 2 * CANDIDATE_EXTRA_COST * weight(t)
     score = num / den if den > 0 else 0.0
     return Alignment(score, tuple(pairs), tuple(q_left), tuple(c_left), matched)
 
@@ -212,7 +215,7 @@ class Context:
 
 ACRONYM_DISCOUNT = 0.9
 WEAK_DISCOUNT = 0.8
-FULL_ALIGNMENTS = 4
+FULL_ALIGNMENTS = 3
 
 
 def best_name_match(query: Record, candidate: Record, weight: TokenWeight) -> NameMatch | None:
@@ -224,11 +227,16 @@ def best_name_match(query: Record, candidate: Record, weight: TokenWeight) -> Na
     alignments. Weak aliases and acronym-expanded variants are discounted.
     """
     ranked: list[tuple[float, int, NameEntry, NameEntry]] = []
+    q_totals = [(q, set(q.tokens), sum(weight(t) for t in q.tokens)) for q in query.names]
     for cand in candidate.names:
         cset = set(cand.tokens)
-        for q in query.names:
-            shared = cset.intersection(q.tokens)
-            quick = sum(weight(t) for t in shared)
+        c_total = sum(weight(t) for t in cand.tokens)
+        discount = (WEAK_DISCOUNT if cand.weak else 1.0) * (ACRONYM_DISCOUNT if cand.note else 1.0)
+        for q, qset, q_total in q_totals:
+            shared = cset & qset
+            # Dice on exactly shared tokens: a cheap estimate of the full alignment.
+            quick = 2 * sum(weight(t) for t in shared) / (q_total + c_total + 1e-9)
+            quick *= discount * (ACRONYM_DISCOUNT if q.note else 1.0)
             ranked.append((quick, -abs(len(q.tokens) - len(cand.tokens)), q, cand))
     ranked.sort(key=lambda r: (r[0], r[1]), reverse=True)
     best: NameMatch | None = None
@@ -424,10 +432,11 @@ def contact_match(query: Record, candidate: Record, ctx: Context) -> FtResult:
 Feature = Callable[[Record, Record, Context], FtResult]
 
 
+@cache
 def explain(feature: Feature) -> str:
     """The user-facing sentence of a feature: its docstring's first line."""
     doc = feature.__doc__ or feature.__name__
-    return doc.strip().splitlines()[0]
+    return doc.strip().splitlines()[0].rstrip(".")
 
 
 def idf_weight(df: int, total: int) -> float:

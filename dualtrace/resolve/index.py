@@ -24,10 +24,11 @@ from typing import Any
 
 from followthemoney import model
 from followthemoney.schema import Schema
+from rigour._core import raw_levenshtein_cutoff
 
 from dualtrace.names.acronyms import AcronymTable
 from dualtrace.names.normalize import name_forms
-from dualtrace.resolve.features import Context, idf_weight, token_similarity
+from dualtrace.resolve.features import Context, allowed_edits, idf_weight, token_similarity
 from dualtrace.resolve.records import Record, build_record, get_schema, record_from_dict
 from dualtrace.resolve.scorer import DEFAULT_THRESHOLD, MatchScore, score_records
 from dualtrace.store.duckdb_store import Store
@@ -41,6 +42,7 @@ CANDIDATES = 20
 # Candidates retrieved with less than this share of the best candidate's evidence
 # cannot outscore it on names; scoring them would only cost time.
 RETRIEVAL_FLOOR = 0.3
+MIN_SHARED = 0.3
 # Matchable schemata that are parts of other entities rather than screening targets.
 UNSCREENED = frozenset({"Address"})
 
@@ -109,14 +111,18 @@ class ScreeningIndex:
         self.total = max(1, len(self.records))
         self.postings: dict[str, tuple[int, ...]] = {t: tuple(s) for t, s in postings.items()}
         self.ident_postings = {k: tuple(v) for k, v in ident_postings.items()}
-        self._weights = {t: idf_weight(len(p), self.total) for t, p in self.postings.items()}
         self.max_weight = idf_weight(0, self.total)
-        self._prefix: dict[str, list[str]] = defaultdict(list)
-        self._suffix: dict[str, list[str]] = defaultdict(list)
+        self._weights = {
+            t: idf_weight(len(p), self.total) * (0.5 if len(t) <= 2 else 1.0)
+            for t, p in self.postings.items()
+        }
+        # Typo candidates are looked up by (first or last three letters, length).
+        self._prefix: dict[tuple[str, int], list[str]] = defaultdict(list)
+        self._suffix: dict[tuple[str, int], list[str]] = defaultdict(list)
         for tok in self.postings:
             if len(tok) >= 5 and not tok.isdigit():
-                self._prefix[tok[:3]].append(tok)
-                self._suffix[tok[-3:]].append(tok)
+                self._prefix[tok[:3], len(tok)].append(tok)
+                self._suffix[tok[-3:], len(tok)].append(tok)
         self.common_limit = max(50, int(self.total * COMMON_SHARE))
         self.datasets = frozenset(d for r in self.records for d in r.datasets)
         self.build_seconds = time.monotonic() - started
@@ -149,9 +155,7 @@ class ScreeningIndex:
         """A token's rarity weight (inverse document frequency; unseen = rarest)."""
         w = self._weights.get(token)
         if w is None:
-            w = self.max_weight
-        if len(token) <= 2:
-            w *= 0.5
+            return self.max_weight * (0.5 if len(token) <= 2 else 1.0)
         return w
 
     def context(self) -> Context:
@@ -166,14 +170,22 @@ class ScreeningIndex:
             return []
         seen: set[str] = set()
         out = []
-        for bucket in (self._prefix.get(tok[:3], ()), self._suffix.get(tok[-3:], ())):
+        spread = allowed_edits(len(tok))
+        buckets = [
+            table.get((key, n), ())
+            for n in range(len(tok) - spread, len(tok) + spread + 1)
+            for table, key in ((self._prefix, tok[:3]), (self._suffix, tok[-3:]))
+        ]
+        for bucket in buckets:
             for other in bucket:
                 if other in seen or other == tok:
                     continue
                 seen.add(other)
-                sim = token_similarity(tok, other)
-                if sim > 0:
-                    out.append((other, sim))
+                # cheap Rust edit distance first; the full similarity only for hits
+                if raw_levenshtein_cutoff(tok, other, spread) <= spread:
+                    sim = token_similarity(tok, other)
+                    if sim > 0:
+                        out.append((other, sim))
         return out
 
     def candidates(
@@ -185,6 +197,7 @@ class ScreeningIndex:
             for idx in self.ident_postings.get(ident.value, ()):
                 acc[idx] += 50.0
         seen_tokens: set[str] = set()
+        name_weight = max((sum(self.weight(t) for t in e.tokens) for e in query.names), default=0.0)
         for entry in query.names:
             toks = entry.tokens
             lookups: list[tuple[str, float]] = []
@@ -213,7 +226,9 @@ class ScreeningIndex:
         ranked = sorted(acc.items(), key=lambda kv: -kv[1])[:limit]
         if not ranked:
             return []
-        floor = ranked[0][1] * RETRIEVAL_FLOOR
+        # A candidate sharing less than MIN_SHARED of the query name's weight cannot
+        # reach a useful name score (Dice <= 2f/(1+f)); identifier hits always pass.
+        floor = max(ranked[0][1] * RETRIEVAL_FLOOR, name_weight * MIN_SHARED)
         return [i for i, v in ranked if v >= floor]
 
     def match(

@@ -8,12 +8,12 @@ import pytest
 
 from dualtrace.resolve.index import ScreeningIndex, load_or_build
 from dualtrace.store import Store
-from tests.screening_corpus import build_corpus_store
+from tests.screening_corpus import shared_corpus_store
 
 
 @pytest.fixture(scope="session")
 def corpus_store_path(shared_data: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return build_corpus_store(shared_data, tmp_path_factory.mktemp("screening"))
+    return shared_corpus_store(shared_data, tmp_path_factory.getbasetemp())
 
 
 @pytest.fixture(scope="session")

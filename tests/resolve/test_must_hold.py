@@ -10,7 +10,7 @@ from tests.screening_corpus import OFAC_ID
 KUPOL = {"ofac-46431", "eu-32014r0833-iv-516", "eu-32014r0269-i-entities-141"}
 VEKTOR = {"ofac-46441", "eu-32014r0269-i-entities-503", "eu-32014r0833-iv-791"}
 REDLEPUS = {"eu-32014r0269-i-entities-504"}
-ALMAZ = {"ofac-16865"}
+ALMAZ = {"ofac-16865", "eu-32014r0833-iv-8"}
 
 
 def _top(index: ScreeningIndex, name: str, schema: str = "LegalEntity") -> list[tuple[str, float]]:

@@ -1,0 +1,273 @@
+"""Screening quality: dualtrace beside nomenklatura logic-v1 and logic-v2 on the same pairs.
+
+Sets (all real data from ../shared/data):
+
+1. yente screening bench (matching/yente-screening-bench): UN-listed persons as
+   positives, raw ("untreated") and perturbed ("treated"), and the first N synthetic
+   non-matching persons of each negatives file. Truth for a positive: the UN list
+   entity whose name is exactly the untreated row's name.
+2. watchman cross-script pairs (matching/watchman-cross-script): 25 name pairs in
+   Arabic, Cyrillic, Han, Hangul, Kana, Greek and Hebrew against Latin.
+3. Held-out from the lists: every EU journal entity with a Cyrillic or Han name and a
+   check-digit-valid identifier (INN, OGRN, USCC, IMO) shared with an OFAC/UK/UN
+   entity. Query: that other-script name alone; candidates: non-EU lists only; truth:
+   the entities sharing the identifier.
+
+nomenklatura has no candidate index of its own (yente uses Elasticsearch), so both
+of its algorithms score exactly the candidates our index retrieves, plus the truth
+entities; differences are therefore in scoring, and our retrieval misses hurt all three.
+
+Metrics per query at the threshold (0.7 for all, as yente's default): TP = the truth
+entity is matched; FP = a query with matches but none of them true (or any match for a
+negative); precision, recall, F1; recall@1 = the truth entity ranks first.
+
+    .venv/bin/python bench/screening_quality.py [--negatives 2000] [--store PATH]
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import sys
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from followthemoney import model
+from followthemoney.proxy import EntityProxy
+from nomenklatura.matching import LogicV1, LogicV2
+
+import dualtrace
+from bench.screening_corpus import DATA, DEFAULT_STORE, ensure_bench_store
+from dualtrace.names.romanize import has_cyrillic, has_han
+from dualtrace.resolve.index import ScreeningIndex, load_or_build
+from dualtrace.resolve.records import Record
+from dualtrace.store import Store
+
+THRESHOLD = 0.7
+MATCHERS = ("dualtrace", "logic-v1", "logic-v2")
+ALGOS = {"logic-v1": LogicV1, "logic-v2": LogicV2}
+
+
+@dataclass
+class Tally:
+    positives: int = 0
+    tp: int = 0
+    fp: int = 0
+    top1: int = 0
+    scored_pairs: int = 0
+    seconds: float = 0.0
+
+    def row(self) -> dict[str, str]:
+        p = self.tp / (self.tp + self.fp) if self.tp + self.fp else 0.0
+        r = self.tp / self.positives if self.positives else 0.0
+        f1 = 2 * p * r / (p + r) if p + r else 0.0
+        r1 = self.top1 / self.positives if self.positives else 0.0
+        return {"P": f"{p:.3f}", "R": f"{r:.3f}", "F1": f"{f1:.3f}", "R@1": f"{r1:.3f}",
+                "FP": str(self.fp)}  # fmt: skip
+
+
+@dataclass
+class Query:
+    data: dict[str, Any]
+    truth: set[str] = field(default_factory=set)
+    datasets: frozenset[str] | None = None
+
+
+def _proxy(rec_or_data: Record | dict[str, Any], cache: dict[str, EntityProxy]) -> EntityProxy:
+    if isinstance(rec_or_data, Record):
+        key = rec_or_data.id
+        if key in cache:
+            return cache[key]
+        schema, props, eid = rec_or_data.schema_name, rec_or_data.properties, rec_or_data.id
+    else:
+        schema, props, eid = rec_or_data["schema"], rec_or_data["properties"], "query"
+    ent = model.make_entity(schema)
+    ent.id = eid
+    for prop, values in props.items():
+        if ent.schema.get(prop) is not None:
+            ent.add(prop, values, quiet=True)
+    if isinstance(rec_or_data, Record):
+        cache[eid] = ent
+    return ent
+
+
+def run(
+    index: ScreeningIndex, queries: Iterable[Query], tallies: dict[str, Tally], positive: bool
+) -> None:
+    cache: dict[str, EntityProxy] = {}
+    for q in queries:
+        rec = index.query_record(q.data)
+        started = time.process_time()
+        results = index.match(rec, limit=10, cutoff=0.0, datasets=q.datasets)
+        tallies["dualtrace"].seconds += time.process_time() - started
+        ours = [(r.record.id, r.score.score) for r in results]
+        cands = {i for i in index.candidates(rec, datasets=q.datasets)}
+        cand_recs = [index.records[i] for i in cands]
+        cand_recs += [index.records[index.by_id[t]] for t in q.truth if t in index.by_id]
+        qproxy = _proxy(q.data, cache)
+        scored: dict[str, list[tuple[str, float]]] = {"dualtrace": ours}
+        for name, algo in ALGOS.items():
+            cfg = algo.default_config()
+            started = time.process_time()
+            pairs = []
+            for c in {r.id: r for r in cand_recs}.values():
+                pairs.append((c.id, algo.compare(qproxy, _proxy(c, cache), cfg).score))
+            tallies[name].seconds += time.process_time() - started
+            tallies[name].scored_pairs += len(pairs)
+            pairs.sort(key=lambda p: -p[1])
+            scored[name] = pairs
+        for name, pairs in scored.items():
+            t = tallies[name]
+            matched = {eid for eid, s in pairs if s >= THRESHOLD}
+            if positive:
+                t.positives += 1
+                if matched & q.truth:
+                    t.tp += 1
+                elif matched:
+                    t.fp += 1
+                if pairs and pairs[0][0] in q.truth and pairs[0][1] > 0:
+                    t.top1 += 1
+            elif matched:
+                t.fp += 1
+
+
+def _rows(path: Path, limit: int | None = None) -> list[dict[str, str]]:
+    with path.open(encoding="utf-8") as fh:
+        rows = list(csv.DictReader(fh))
+    return rows[:limit] if limit else rows
+
+
+def _person(row: dict[str, str]) -> dict[str, Any]:
+    props: dict[str, list[str]] = {"name": [row["full_name"]]}
+    if row.get("date_of_birth"):
+        props["birthDate"] = [row["date_of_birth"]]
+    if row.get("nationality"):
+        props["nationality"] = [row["nationality"].lower()]
+    return {"schema": "Person", "properties": props}
+
+
+def yente_bench(index: ScreeningIndex, negatives: int) -> dict[str, dict[str, Tally]]:
+    folder = DATA / "matching" / "yente-screening-bench"
+    un = [r for r in index.records if any(d.startswith("un") for d in r.datasets)]
+    by_name: dict[str, set[str]] = {}
+    for r in un:
+        for n in r.properties.get("name", []) + r.properties.get("alias", []):
+            by_name.setdefault(n.casefold().strip(), set()).add(r.id)
+    untreated = _rows(folder / "positives_un_untreated.csv")
+    treated = _rows(folder / "positives_un_treated.csv")
+    out: dict[str, dict[str, Tally]] = {}
+    for label, rows in (("UN positives, untreated", untreated), ("UN positives, treated", treated)):
+        tallies = {m: Tally() for m in MATCHERS}
+        qs = []
+        for raw, row in zip(untreated, rows, strict=False):
+            truth = by_name.get(raw["full_name"].casefold().strip(), set())
+            if truth:
+                qs.append(Query(_person(row), truth))
+        run(index, qs, tallies, positive=True)
+        out[label] = tallies
+    tallies = {m: Tally() for m in MATCHERS}
+    for fname in ("negatives_global.csv", "negatives_us.csv"):
+        qs = [Query(_person(r)) for r in _rows(folder / fname, negatives)]
+        run(index, qs, tallies, positive=False)
+    out[f"negatives ({2 * negatives:,} persons)"] = tallies
+    return out
+
+
+def watchman_bench() -> dict[str, Tally]:
+    path = DATA / "matching" / "watchman-cross-script" / "cross_script_pairs.csv"
+    tallies = {m: Tally() for m in MATCHERS}
+    cache: dict[str, EntityProxy] = {}
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if not line.strip() or line.startswith("#"):
+            continue
+        query, expected = line.split(",")[:2]
+        q = {"schema": "Person", "properties": {"name": [query]}}
+        c = {"schema": "Person", "properties": {"name": [expected]}}
+        scores = {"dualtrace": dualtrace.score_pair(q, c).score}
+        for name, algo in ALGOS.items():
+            qp = _proxy(q, cache)
+            cp = _proxy({**c, "properties": c["properties"]}, {})
+            cp.id = "candidate"
+            scores[name] = algo.compare(qp, cp, algo.default_config()).score
+        for name, s in scores.items():
+            tallies[name].positives += 1
+            if s >= THRESHOLD:
+                tallies[name].tp += 1
+                tallies[name].top1 += 1
+    return tallies
+
+
+def heldout_bench(index: ScreeningIndex) -> dict[str, Tally]:
+    by_ident: dict[str, set[str]] = {}
+    for r in index.records:
+        if any(d.startswith("eu") for d in r.datasets):
+            continue
+        for ident in r.identifiers:
+            if ident.validated:
+                by_ident.setdefault(ident.value, set()).add(r.id)
+    others = frozenset(d for d in index.datasets if not d.startswith("eu"))
+    qs = []
+    seen: set[tuple[str, str]] = set()
+    for r in index.records:
+        if not any(d.startswith("eu") for d in r.datasets):
+            continue
+        truth: set[str] = set()
+        for ident in r.identifiers:
+            if ident.validated:
+                truth |= by_ident.get(ident.value, set())
+        if not truth:
+            continue
+        names = r.properties.get("name", []) + r.properties.get("alias", [])
+        for n in names:
+            if (has_cyrillic(n) or has_han(n)) and (n, r.schema_name) not in seen:
+                seen.add((n, r.schema_name))
+                query = {"schema": r.schema_name, "properties": {"name": [n]}}
+                qs.append(Query(query, truth, others))
+    tallies = {m: Tally() for m in MATCHERS}
+    run(index, qs, tallies, positive=True)
+    return tallies
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--store", type=Path, default=DEFAULT_STORE)
+    parser.add_argument("--negatives", type=int, default=2000, help="rows per negatives file")
+    args = parser.parse_args()
+    store_path = ensure_bench_store(args.store)
+    started = time.monotonic()
+    with Store.open(store_path, read_only=True) as store:
+        index = load_or_build(store, cache=False)
+    print(f"index: {len(index):,} entities, {len(index.acronyms):,} learned acronym expansions, "
+          f"built in {time.monotonic() - started:.1f} s")  # fmt: skip
+    sections: dict[str, dict[str, Tally]] = {}
+    sections.update(yente_bench(index, args.negatives))
+    sections["watchman cross-script pairs (25)"] = watchman_bench()
+    sections["held-out: EU Cyrillic/Han names vs OFAC/UK/UN"] = heldout_bench(index)
+    header = f"{'set':<48} {'metric':<6} " + " ".join(f"{m:>10}" for m in MATCHERS)
+    print(header)
+    print("-" * len(header))
+    for label, tallies in sections.items():
+        rows = {m: tallies[m].row() for m in MATCHERS}
+        n = tallies["dualtrace"].positives
+        for metric in ("P", "R", "F1", "R@1", "FP"):
+            if metric != "FP" and n == 0:
+                continue
+            print(f"{label if metric == 'P' or n == 0 else '':<48} {metric:<6} "
+                  + " ".join(f"{rows[m][metric]:>10}" for m in MATCHERS))  # fmt: skip
+        print(f"{'':<48} {'n':<6} {n:>10}")
+    print()
+    print("CPU seconds spent scoring (dualtrace includes retrieval; nomenklatura scores "
+          "the retrieved candidates):")  # fmt: skip
+    for m in MATCHERS:
+        secs = sum(t[m].seconds for t in sections.values())
+        pairs = sum(t[m].scored_pairs for t in sections.values())
+        print(f"  {m:<10} {secs:8.1f} s" + (f"  ({pairs / secs:,.0f} pairs/s)" if pairs else ""))
+
+
+if __name__ == "__main__":
+    main()
