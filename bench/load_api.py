@@ -1,0 +1,333 @@
+"""Load on the real server: ``dualtrace serve`` on 127.0.0.1, driven by bounded clients.
+
+Builds (once) a store from OFAC's real SDN list of 2021-07-07, adds a viewer with an
+API key, starts ``dualtrace serve`` as a subprocess with the full security guard
+(authentication by key, role checks, audit of every screening request, headers,
+limits), then runs two phases with keep-alive HTTP clients in this process:
+
+1. **steady**: ``--clients`` concurrent clients for ``--seconds``: screening (yente
+   ``/match``), name search and entity pages in a 70/20/10 mix, queries taken from the
+   list's own names (some misspelt);
+2. **overload**: ``--overload-clients`` clients against a server started with a small
+   concurrency limit, to show it answers 429 (with Retry-After) instead of falling over.
+
+Prints throughput, p50/p99 latency and errors per phase beside yente's own published
+scaling figure (about 15 /match requests per second per vCPU with logic-v1), and checks
+the server is still healthy and the audit chain intact afterwards.
+
+    .venv/bin/python bench/load_api.py --seconds 20 --clients 16
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import random
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+REPO = Path(__file__).resolve().parents[1]
+DATA = REPO.parent / "shared" / "data"
+sys.path.insert(0, str(REPO))
+
+YENTE_RPS_PER_VCPU = 15.0  # yente's scaling notes, logic-v1 (data/README.md)
+CORES = 2
+
+
+@dataclass
+class PhaseResult:
+    name: str
+    clients: int
+    seconds: float = 0.0
+    latencies: dict[str, list[float]] = field(default_factory=dict)
+    statuses: dict[int, int] = field(default_factory=dict)
+    transport_errors: int = 0
+
+    def record(self, kind: str, status: int, latency: float) -> None:
+        self.statuses[status] = self.statuses.get(status, 0) + 1
+        if status == 200:
+            self.latencies.setdefault(kind, []).append(latency)
+
+    @property
+    def ok(self) -> int:
+        return self.statuses.get(200, 0)
+
+    @property
+    def errors(self) -> int:
+        bad = sum(n for s, n in self.statuses.items() if s not in (200, 429))
+        return bad + self.transport_errors
+
+
+def pct(values: list[float], q: float) -> float:
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))] * 1000
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def build_store(path: Path) -> tuple[str, list[str], list[str]]:
+    """The store, a viewer key, query names and entity ids (all from the real list)."""
+    from dualtrace.security.accounts import Accounts
+    from dualtrace.security.roles import Role
+    from dualtrace.sources.ofac_sdn import read_ofac_sdn
+    from dualtrace.store import Store
+
+    if not path.exists():
+        started = time.monotonic()
+        with Store.open(path) as store:
+            for result in read_ofac_sdn(DATA / "lists" / "ofac-sdn" / "sdn_2021-07-07.csv"):
+                store.load(result.dataset, result.version, result.statements(), result.report)
+        print(f"built store {path} in {time.monotonic() - started:.0f} s", file=sys.stderr)
+    with Store.open(path) as store:
+        accounts = Accounts(store.con)
+        name = f"bench{random.randrange(10**6)}"
+        accounts.add_user(name, Role.VIEWER)
+        key = accounts.create_key(name, label="bench/load_api.py")[1]
+        rows = store.con.execute(
+            "SELECT value, entity_id FROM statements WHERE prop = 'name' "
+            "AND schema IN ('Organization', 'Company', 'Person', 'LegalEntity') "
+            "ORDER BY hash(entity_id) LIMIT 400"
+        ).fetchall()
+    names = [str(r[0]) for r in rows]
+    ids = [str(r[1]) for r in rows]
+    return key, names, ids
+
+
+def misspell(name: str, rng: random.Random) -> str:
+    if len(name) < 6 or rng.random() < 0.5:
+        return name
+    i = rng.randrange(1, len(name) - 1)
+    return name[:i] + name[i + 1] + name[i] + name[i + 2 :]
+
+
+def start_server(store: Path, port: int, env: dict[str, str]) -> subprocess.Popen[bytes]:
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "dualtrace.show.cli.app",
+            "serve",
+            "--store",
+            str(store),
+            "--port",
+            str(port),
+        ],
+        cwd=REPO,
+        env={**os.environ, **env},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    deadline = time.monotonic() + 600
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise SystemExit(f"server exited: {proc.stderr.read().decode() if proc.stderr else ''}")
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200:
+                return proc
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.3)
+    proc.kill()
+    raise SystemExit("server did not start in 10 minutes")
+
+
+async def drive(
+    base: str, key: str, names: list[str], ids: list[str], clients: int, seconds: float, name: str
+) -> PhaseResult:
+    result = PhaseResult(name, clients)
+    headers = {"Authorization": f"Bearer {key}"}
+    limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
+    deadline = time.monotonic() + seconds
+
+    async def client(n: int, http: httpx.AsyncClient) -> None:
+        rng = random.Random(n)
+        while time.monotonic() < deadline:
+            roll = rng.random()
+            query = misspell(rng.choice(names), rng)
+            if roll < 0.7:
+                kind, method, url = "match", "POST", "/match/default"
+                body: Any = {
+                    "queries": {"q": {"schema": "LegalEntity", "properties": {"name": [query]}}}
+                }
+            elif roll < 0.9:
+                kind, method, url, body = "search", "GET", f"/search?q={query}", None
+            else:
+                kind, method, url, body = "entity", "GET", f"/entities/{rng.choice(ids)}", None
+            started = time.perf_counter()
+            try:
+                resp = await http.request(method, url, json=body, headers=headers)
+            except httpx.HTTPError:
+                result.transport_errors += 1
+                continue
+            result.record(kind, resp.status_code, time.perf_counter() - started)
+            if resp.status_code == 429:
+                await asyncio.sleep(float(resp.headers.get("retry-after", "1")) / 10)
+
+    started = time.monotonic()
+    async with httpx.AsyncClient(base_url=base, limits=limits, timeout=30) as http:
+        await asyncio.gather(*(client(n, http) for n in range(clients)))
+    result.seconds = time.monotonic() - started
+    return result
+
+
+def report(results: list[PhaseResult]) -> None:
+    anchor = YENTE_RPS_PER_VCPU * CORES
+    print()
+    print(f"HTTP API load on 127.0.0.1 ({CORES} shared cores; server and clients on one host)")
+    header = (
+        f"{'phase':10} {'clients':>7} {'requests':>9} {'ok/s':>7} {'match/s':>8} "
+        f"{'p50 ms':>7} {'p99 ms':>7} {'429':>6} {'errors':>6} {'x yente':>8}"
+    )
+    print(header)
+    print("-" * len(header))
+    for r in results:
+        every = [v for values in r.latencies.values() for v in values]
+        match_rate = len(r.latencies.get("match", [])) / r.seconds
+        print(
+            f"{r.name:10} {r.clients:>7} {sum(r.statuses.values()):>9} "
+            f"{r.ok / r.seconds:>7.1f} {match_rate:>8.1f} {pct(every, 0.5):>7.1f} "
+            f"{pct(every, 0.99):>7.1f} {r.statuses.get(429, 0):>6} {r.errors:>6} "
+            f"{match_rate / anchor:>7.1f}x"
+        )
+    print("-" * len(header))
+    print(
+        f"anchor: yente, about {YENTE_RPS_PER_VCPU:.0f} /match per second per vCPU "
+        f"(logic-v1) = {anchor:.0f}/s on {CORES} cores"
+    )
+    for r in results:
+        for kind, values in sorted(r.latencies.items()):
+            print(
+                f"  {r.name} {kind:7} n={len(values):6} p50={pct(values, 0.5):6.1f} ms "
+                f"p99={pct(values, 0.99):6.1f} ms mean={statistics.fmean(values) * 1000:6.1f} ms"
+            )
+        other = {s: n for s, n in r.statuses.items() if s not in (200, 429)}
+        if other or r.transport_errors:
+            print(f"  {r.name} errors: statuses {other}, transport {r.transport_errors}")
+
+
+def guard_overhead(requests: int = 3000) -> tuple[float, float]:
+    """Microseconds per request for a trivial route, bare and behind the whole guard
+    (key check, role, headers, limits, audited as screening), in-process over ASGI."""
+    from fastapi import FastAPI
+
+    from dualtrace.security.accounts import Accounts
+    from dualtrace.security.http_auth import SecurityConfig
+    from dualtrace.security.roles import Role
+    from dualtrace.show.api.auth_routes import secure_app
+    from dualtrace.store import Store
+
+    def make() -> FastAPI:
+        app = FastAPI()
+
+        @app.post("/match/{dataset}")
+        async def match(dataset: str) -> dict[str, str]:
+            return {"dataset": dataset}
+
+        return app
+
+    async def run(app: FastAPI, headers: dict[str, str]) -> float:
+        transport = httpx.ASGITransport(app=app, client=("127.0.0.1", 1))
+        async with httpx.AsyncClient(transport=transport, base_url="http://bench") as http:
+            body = {"queries": {"q": {"schema": "Company", "properties": {"name": ["x"]}}}}
+            for _ in range(50):
+                await http.post("/match/default", json=body, headers=headers)
+            started = time.perf_counter()
+            for _ in range(requests):
+                resp = await http.post("/match/default", json=body, headers=headers)
+                assert resp.status_code == 200, resp.text
+            return (time.perf_counter() - started) / requests * 1e6
+
+    bare = asyncio.run(run(make(), {}))
+    with tempfile.TemporaryDirectory() as tmp, Store.open(Path(tmp) / "g.duckdb") as store:
+        accounts = Accounts(store.con)
+        accounts.add_user("bench", Role.VIEWER)
+        key = accounts.create_key("bench")[1]
+        app = make()
+        ctx = secure_app(app, store.con, SecurityConfig())
+        guarded = asyncio.run(run(app, {"Authorization": f"Bearer {key}"}))
+        ctx.close()
+    return bare, guarded
+
+
+def audit_intact(store: Path) -> tuple[bool, int]:
+    from dualtrace.security.audit import AuditLog
+    from dualtrace.store import Store
+
+    with Store.open(store, read_only=True) as s:
+        result = AuditLog(s.con).verify()
+    return result.ok, result.entries
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seconds", type=float, default=20.0)
+    parser.add_argument("--clients", type=int, default=16)
+    parser.add_argument("--overload-clients", type=int, default=128)
+    parser.add_argument("--store", type=Path, help="existing store (default: build one)")
+    args = parser.parse_args()
+
+    workdir = Path(tempfile.gettempdir()) / "dualtrace-load-bench"
+    workdir.mkdir(exist_ok=True)
+    source = args.store or workdir / "ofac-sdn-2021-07-07.duckdb"
+    key, names, ids = build_store(source)
+    results: list[PhaseResult] = []
+
+    port = free_port()
+    server = start_server(source, port, {})
+    try:
+        base = f"http://127.0.0.1:{port}"
+        # warm-up: first requests load the index and the audit writer
+        asyncio.run(drive(base, key, names, ids, 2, 3, "warm-up"))
+        results.append(
+            asyncio.run(drive(base, key, names, ids, args.clients, args.seconds, "steady"))
+        )
+    finally:
+        server.terminate()
+        server.wait(timeout=60)
+
+    port = free_port()
+    limited = {"DUALTRACE_MAX_CONCURRENT": "4", "DUALTRACE_MAX_QUEUE": "8"}
+    server = start_server(source, port, limited)
+    try:
+        base = f"http://127.0.0.1:{port}"
+        asyncio.run(drive(base, key, names, ids, 2, 3, "warm-up"))
+        results.append(
+            asyncio.run(
+                drive(base, key, names, ids, args.overload_clients, args.seconds, "overload")
+            )
+        )
+        alive = httpx.get(f"{base}/healthz", timeout=5).status_code == 200
+    finally:
+        server.terminate()
+        server.wait(timeout=60)
+    report(results)
+    bare, guarded = guard_overhead()
+    print(
+        f"guard cost, trivial route in-process: bare {bare:.0f} us/request, guarded "
+        f"{guarded:.0f} us/request (+{guarded - bare:.0f} us: key, role, headers, limits, audit)"
+    )
+    ok, entries = audit_intact(source)
+    print(f"server alive after overload: {alive}; audit chain intact: {ok} ({entries} entries)")
+    if args.store is None:
+        shutil.rmtree(workdir / "unused", ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
