@@ -64,7 +64,7 @@ class DuckDBEngine:
         return int(row[0]) if row else 0
 
     def arrow(self, sql: str) -> pa.Table:
-        result: pa.Table = self.con.execute(sql).fetch_arrow_table()
+        result: pa.Table = self.con.execute(sql).to_arrow_table()
         return result
 
     def scalar(self, sql: str) -> Any:

@@ -68,10 +68,21 @@ def _latin(text: str) -> str:
     return ascii_text(text).lower()
 
 
+_RUSSIAN_ADJECTIVE = re.compile(
+    r"(sk|ck|tsk)(ii|iy|iiy|yi|yy|ij|i|y|aya|aia|aja|oe|oye|ogo|ikh|ie|iye)$"
+)
+
+
 def fold_token(token: str) -> str:
-    """One token with romanisation variants folded together (vector = vektor)."""
+    """One token with romanisation variants folded together (vector = vektor).
+
+    Russian adjective endings are cut back to the stem (izhevskii = izhevsk), since
+    the same place or activity appears as an adjective in Russian names.
+    """
     if token.isdigit():
         return token
+    if len(token) > 5:
+        token = _RUSSIAN_ADJECTIVE.sub(r"\1", token)
     for a, b in _FOLDS:
         if a in token:
             token = token.replace(a, b)

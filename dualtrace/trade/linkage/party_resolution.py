@@ -91,8 +91,12 @@ TRADE_PARTY_SPEC = LinkageSpec(
         "right({t}.name_key, 8) || '|' || {t}.country",
     ),
     # Front companies share addresses and registration agents: never link on those
-    # alone, only when the names agree too.
-    link_requires="name_level IN ('exact', 'close', 'similar', 'contained')",
+    # alone, only when the names agree too (a shared rare name word is enough when the
+    # registration numbers are equal: IEMZ Kupol = Izhevsk ... Plant Kupol, same INN).
+    link_requires=(
+        "name_level IN ('exact', 'close', 'similar', 'contained') "
+        "OR (name_level = 'weak' AND id_level = 'same')"
+    ),
     token_block_max=60,
     threshold=0.95,
     link_floor=0.5,
@@ -273,7 +277,7 @@ def _stored_params(store: Store) -> LinkageParams | None:
             (m if kind == "m" else u).setdefault(name, {})[label] = float(value)
     freq = store.con.execute(
         "SELECT token, n FROM trade_token_freq ORDER BY token"
-    ).fetch_arrow_table()
+    ).to_arrow_table()
     return LinkageParams(n_total=n_total, token_freq=freq, prior=prior, m=m, u=u)
 
 
