@@ -113,6 +113,8 @@ JOURNAL_SCHEMATA = {"Person", "LegalEntity", "Organization", "Company", "Vessel"
 CELEX = re.compile(r"^3(\d{4})([RDL])(\d{4})$")
 # Printed labels that the transcription kept as alias values ("Chinese:", "Text of image").
 _LABEL_NOT_NAME = re.compile(r"^(?:Text of image|[A-Z][a-z]+(?: [a-z]+)?:)$")
+# Bidi and zero-width marks pasted from PDFs ("+ 971 \u202d(0)44473204\u202c...").
+_INVISIBLE = re.compile("[\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]")
 _RUSSIA = re.compile(r"Russia|Российская|Crimea|Sevastopol|Moscow|Москва", re.IGNORECASE)
 TEXT_PROPS = (
     "birthPlace",
@@ -125,8 +127,6 @@ TEXT_PROPS = (
     "legalForm",
     "sector",
     "passportNumber",
-    "email",
-    "website",
     "notes",
 )
 ID_COLUMNS = (
@@ -197,7 +197,7 @@ def split_cell(text: str) -> list[str]:
     """FORMAT.md multi-values: ``;``-separated, CSV-quoted when a value holds ``;``."""
     if not text.strip():
         return []
-    values = next(csv.reader([text], delimiter=";", skipinitialspace=True))
+    values = next(csv.reader([_INVISIBLE.sub("", text)], delimiter=";", skipinitialspace=True))
     return [v.strip() for v in values if v.strip()]
 
 
@@ -249,8 +249,12 @@ def add_countries(
     if registry.country.clean(text) is not None:
         add_value(entity, prop, text, at)
         return
-    parts = [p for p in re.split(r",|;|/| and/or | and | or |\(|\)", text) if p.strip()]
+    parts = [p for p in re.split(r",|;|/|\. | and/or | and | or |\(|\)", text) if p.strip()]
     added = [p for p in parts if add_value(entity, prop, p, at) is not None]
+    if not added and len(text.split()) <= 5:
+        # "allegedly Russian", "Italian since 1990": a qualifier around one country word.
+        words = re.findall(r"[A-Z][a-z]+", text)
+        added = [w for w in words if add_value(entity, prop, w, at) is not None]
     if not added:
         report.issue(at.file or "", at.row, prop, f"country not recognised: {text!r}")
 
@@ -264,6 +268,26 @@ def add_dates(
         report.issue(at.file or "", at.row, prop, f"no date found in {text!r}")
     for value in dates:
         add_value(entity, prop, value, at)
+
+
+_CONTACT_TOKEN = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+|(?:https?://)?[\w-]+(?:\.[\w-]+)+\S*")
+
+
+def add_contact(
+    entity: StatementEntity, prop: str, text: str, at: SourcePointer, report: LoadReport
+) -> None:
+    """An e-mail or website cell; several printed in one value ("a@x.ru, www.x.ru") or
+    with a note ("http://x.ru (offline)") are each kept when FtM accepts them."""
+    if add_value(entity, prop, text, at) is not None:
+        return
+    added = False
+    for token in _CONTACT_TOKEN.findall(text):
+        token = token.rstrip(".,;)")
+        target = "email" if "@" in token else "website"
+        if add_value(entity, target, token, at) is not None:
+            added = True
+    if not added:
+        report.issue(at.file or "", at.row, prop, f"not a usable {prop}: {text[:120]!r}")
 
 
 def add_phone(
@@ -460,6 +484,9 @@ class _JournalBuilder:
         for prop in TEXT_PROPS:
             for value in split_cell(row[prop]):
                 add_checked(entity, prop, value, at, report)
+        for col in ("email", "website"):
+            for value in split_cell(row[col]):
+                add_contact(entity, col, value, at, report)
         region = "ru" if russian else next(iter(entity.get("country")), None)
         for value in split_cell(row["phone"]):
             for phone in value.split(","):
