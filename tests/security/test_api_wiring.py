@@ -9,6 +9,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from dualtrace.security.accounts import Accounts
 from dualtrace.security.audit import AuditLog
@@ -128,3 +130,69 @@ def test_audit_survives_restart(served: tuple[TestClient, dict[str, str], Path])
         actors = {e.actor.split("/")[0] for e in log.entries(limit=100)}
     assert result.ok, result.problems
     assert {"viewer", "analyst"} <= actors
+
+
+JSON = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=30),
+    lambda inner: (
+        st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=10), inner, max_size=4)
+    ),
+    max_leaves=20,
+)
+MATCH_BODIES = st.fixed_dictionaries(
+    {
+        "queries": st.dictionaries(
+            st.text(max_size=5),
+            st.fixed_dictionaries(
+                {
+                    "schema": st.sampled_from(
+                        ["Company", "Person", "LegalEntity", "Thing", "", "x"]
+                    ),
+                    "properties": st.dictionaries(
+                        st.sampled_from(["name", "birthDate", "country", "idNumber", "bogus"]),
+                        st.lists(st.text(max_size=60), max_size=3),
+                        max_size=3,
+                    ),
+                }
+            ),
+            max_size=3,
+        )
+    }
+)
+ENDPOINTS = [
+    ("/match/default", "viewer"),
+    ("/auth/login", None),
+    ("/auth/keys", "admin"),
+    ("/auth/users", "admin"),
+    ("/claims/c1/review", "analyst"),
+]
+
+
+@pytest.mark.parametrize(("path", "role"), ENDPOINTS)
+def test_request_bodies_never_cause_server_errors(
+    served: tuple[TestClient, dict[str, str], Path], path: str, role: str | None
+) -> None:
+    """Arbitrary JSON, yente-shaped bodies with odd values, and raw bytes: the answer
+    is a 2xx or 4xx with the security headers, never a 500."""
+    client, keys, _ = served
+    headers = bearer(keys[role]) if role else {}
+
+    @settings(
+        max_examples=30,
+        derandomize=True,
+        deadline=None,
+        database=None,
+        suppress_health_check=list(HealthCheck),
+    )
+    @given(body=st.one_of(JSON, MATCH_BODIES, st.binary(max_size=300)))
+    def run(body: Any) -> None:
+        if isinstance(body, bytes):
+            resp = client.post(
+                path, content=body, headers={**headers, "Content-Type": "application/json"}
+            )
+        else:
+            resp = client.post(path, json=body, headers=headers)
+        assert resp.status_code < 500, (resp.status_code, resp.text[:300])
+        assert resp.headers["x-content-type-options"] == "nosniff"
+
+    run()
