@@ -27,7 +27,11 @@ def main() -> None:
     out_lines = []
     for line in lines:
         fields = next(csv.reader(io.StringIO(line)))
-        if len(fields) == 12 and "RUSSIA-EO14024" in fields[3] and fields[2].strip() != "individual":
+        if (
+            len(fields) == 12
+            and "RUSSIA-EO14024" in fields[3]
+            and fields[2].strip() != "individual"
+        ):
             keep.add(fields[0].strip())
             out_lines.append(line)
     (OUT / "sdn_2024-05-03.csv").write_text("\r\n".join(out_lines) + "\r\n", encoding="utf-8")

@@ -69,7 +69,7 @@ def assemble(statements: list[StoredStatement]) -> StatementEntity:
     schema = next(iter(schemata))
     if len(schemata) > 1:
         try:
-            schema = model.common_schema(*schemata).name  # type: ignore[arg-type]
+            schema = model.common_schema(*schemata).name
         except Exception:  # incompatible schemata in one merge: most frequent wins
             schema = max(schemata, key=lambda n: sum(1 for s in statements if s.schema == n))
     entity = StatementEntity(ftm_dataset(statements[0].dataset), {"schema": schema})

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import orjson
 
@@ -17,9 +18,13 @@ import orjson
 RELIABILITY_GRADES = ("A", "B", "C", "D", "E", "F")
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class SourcePointer:
-    """A location inside a source: a file row, or a span of a document's text."""
+    """A location inside a source: a file row, or a span of a document's text.
+
+    Not slotted, so the encoded form can be cached: one source row typically yields
+    dozens of statements that all carry the same pointer.
+    """
 
     file: str | None = None
     row: int | None = None
@@ -30,6 +35,10 @@ class SourcePointer:
 
     def encode(self) -> str:
         """Compact JSON for FtM's ``origin`` field; only the parts that are set."""
+        return self._encoded
+
+    @cached_property
+    def _encoded(self) -> str:
         data = {
             k: v
             for k, v in (

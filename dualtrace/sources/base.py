@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import csv
 import re
-from functools import lru_cache
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 from followthemoney.dataset import Dataset
@@ -37,14 +37,32 @@ def make_entity(dataset: str, schema: str, entity_id: str) -> StatementEntity:
 # Property types whose cleaning does not depend on the entity (phones do: they use the
 # entity's countries), so cleaned values can be cached across a whole load.
 _CONTEXT_FREE_TYPES = frozenset(
-    {"country", "url", "date", "email", "identifier", "name", "string", "text", "address",
-     "topic", "gender", "language", "checksum", "number", "mimetype", "ip", "iban", "entity"}
+    {
+        "country",
+        "url",
+        "date",
+        "email",
+        "identifier",
+        "name",
+        "string",
+        "text",
+        "address",
+        "topic",
+        "gender",
+        "language",
+        "checksum",
+        "number",
+        "mimetype",
+        "ip",
+        "iban",
+        "entity",
+    }
 )
 
 
 @lru_cache(maxsize=262_144)
 def _clean_cached(type_name: str, value: str) -> str | None:
-    return registry.get(type_name).clean_text(value)  # type: ignore[union-attr]
+    return registry.get(type_name).clean_text(value)
 
 
 def add_value(
@@ -142,9 +160,7 @@ def read_text(path: Path, report: LoadReport | None = None) -> str:
                 row=line,
             ) from exc
         if report is not None:
-            report.issue(
-                path.name, line, None, "file is not valid UTF-8; decoded as Windows-1252"
-            )
+            report.issue(path.name, line, None, "file is not valid UTF-8; decoded as Windows-1252")
         return text
 
 

@@ -259,7 +259,7 @@ def _entity_dict(stmts: list[StoredStatement]) -> dict[str, Any]:
     schema = next(iter(schemata))
     if len(schemata) > 1:
         try:
-            schema = model.common_schema(*schemata).name  # type: ignore[arg-type]
+            schema = model.common_schema(*schemata).name
         except Exception:  # incompatible merge: keep the most frequent schema
             schema = max(schemata, key=lambda n: sum(1 for s in stmts if s.schema == n))
     props: dict[str, list[str]] = {}

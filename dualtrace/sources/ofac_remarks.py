@@ -100,6 +100,8 @@ class RemarkFact:
 
 def split_remarks(text: str) -> list[str]:
     """Split on ``;`` outside single quotes (aliases may contain semicolons)."""
+    if "'" not in text:
+        return [p.strip() for p in text.split(";") if p.strip()]
     parts: list[str] = []
     buf: list[str] = []
     quoted = False

@@ -260,9 +260,7 @@ class _Builder:
     def eid(self, ent_num: int) -> str:
         return f"ofac-{ent_num}"
 
-    def add(
-        self, entity: StatementEntity, prop: str, value: str | None, at: SourcePointer
-    ) -> None:
+    def add(self, entity: StatementEntity, prop: str, value: str | None, at: SourcePointer) -> None:
         """Add a value; report it (and keep it as a note) if FtM rejects it."""
         if value is None:
             return

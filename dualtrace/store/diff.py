@@ -109,7 +109,7 @@ def diff_versions(store: Store, dataset: str, old: str, new: str) -> VersionDiff
         dataset,
         old,
         new,
-        [tuple(r) for r in added],  # type: ignore[misc]
-        [tuple(r) for r in removed],  # type: ignore[misc]
+        [tuple(r) for r in added],
+        [tuple(r) for r in removed],
         list(changes.values()),
     )

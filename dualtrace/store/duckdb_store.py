@@ -187,9 +187,7 @@ class _BatchWriter:
             [pa.array(col, type=f.type) for col, f in zip(columns, ROW_SCHEMA, strict=True)],
             schema=ROW_SCHEMA,
         )
-        select = ", ".join(
-            "?" if name in _CONSTANT_COLUMNS else name for name in COLUMN_NAMES
-        )
+        select = ", ".join("?" if name in _CONSTANT_COLUMNS else name for name in COLUMN_NAMES)
         self.con.register("_dt_rows", batch)
         try:
             self.con.execute(
@@ -233,9 +231,7 @@ class Store:
         """Open (creating and migrating if needed) the store at ``path``."""
         target = Path(path) if path is not None else default_store_path()
         if read_only and not target.exists():
-            raise StoreError(
-                f"{target}: no store here yet; load a list first (dualtrace load ...)"
-            )
+            raise StoreError(f"{target}: no store here yet; load a list first (dualtrace load ...)")
         if not read_only:
             target.parent.mkdir(parents=True, exist_ok=True)
         try:
@@ -257,7 +253,9 @@ class Store:
             # still refuse to write through a store opened read-only.
             con = duckdb.connect(str(target))
         except duckdb.Error as exc:
-            raise StoreError(f"{target}: not a dualtrace store: {str(exc).splitlines()[0]}") from exc
+            raise StoreError(
+                f"{target}: not a dualtrace store: {str(exc).splitlines()[0]}"
+            ) from exc
         store = cls(con, target, read_only)
         if not read_only:
             migrate(con, str(target))
@@ -281,6 +279,7 @@ class Store:
         statements: Iterable[Statement],
         report: LoadReport,
         on_progress: Callable[[int], None] | None = None,
+        actor: str | None = None,
     ) -> LoadReport:
         """Replace ``dataset``'s ``version`` with ``statements`` in one transaction.
 
@@ -408,6 +407,22 @@ class Store:
         except BaseException:
             con.execute("ROLLBACK")
             raise
+        # Audit (issue 9): who loaded what, committed right after the load itself.
+        from dualtrace.security.audit import default_actor, record_event
+
+        record_event(
+            con,
+            actor or default_actor(),
+            "load",
+            f"{dataset.name}@{version.version}",
+            {
+                "load_id": load_id,
+                "entities": report.entities,
+                "statements": report.statements,
+                "issues": len(report.issues),
+                "files": report.source_files,
+            },
+        )
         if on_progress is not None:
             on_progress(writer.count)
         return report

@@ -34,7 +34,9 @@ def test_zala_network_loads_with_relations(store: Store, shared_data: Path) -> N
         "SELECT count(DISTINCT entity_id) FROM statements WHERE dataset = 'zala_entities'"
     ).fetchone()  # type: ignore[misc]
     assert n == len({x["id"] for x in lines})
-    schemata = {r[0] for r in store.con.execute("SELECT DISTINCT schema FROM statements").fetchall()}
+    schemata = {
+        r[0] for r in store.con.execute("SELECT DISTINCT schema FROM statements").fetchall()
+    }
     assert {"Ownership", "Directorship", "Sanction"} <= schemata
     assert store.search_names("zala")
 
@@ -91,7 +93,7 @@ def test_bad_lines_are_reported_with_line_numbers(tmp_path: Path) -> None:
 def test_a_file_that_is_not_ftm_is_refused(tmp_path: Path) -> None:
     path = tmp_path / "table.csv"
     path.write_text("name,country\n" + "ACME,US\n" * 10)
-    with pytest.raises(InputError, match="table.csv.*not FtM"):
+    with pytest.raises(InputError, match=r"table\.csv.*not FtM"):
         read_ftm(path)
 
 

@@ -50,16 +50,20 @@ def test_kupol_with_aliases_identifiers_address_and_program(
     assert kupol.get("country") == ["ru"]
     assert "http://www.kupol.ru/" in kupol.get("website")
     sanction = next(
-        e for e in sdn_2024["entities"] if e.id == "ofac-46431-sanction"  # type: ignore[attr-defined]
+        e
+        for e in sdn_2024["entities"]
+        if e.id == "ofac-46431-sanction"  # type: ignore[attr-defined]
     )
     assert sanction.get("program") == ["RUSSIA-EO14024"]
     assert sanction.get("entity") == ["ofac-46431"]
     # every statement points back to its file and row
     for stmt in kupol.statements:
         if stmt.prop != "id":
-            assert stmt.origin and ('"f":"sdn_2024-05-03.csv"' in stmt.origin
-                                    or '"f":"alt_2025-12-24.csv"' in stmt.origin
-                                    or '"f":"add_2025-12-24.csv"' in stmt.origin)
+            assert stmt.origin and (
+                '"f":"sdn_2024-05-03.csv"' in stmt.origin
+                or '"f":"alt_2025-12-24.csv"' in stmt.origin
+                or '"f":"add_2025-12-24.csv"' in stmt.origin
+            )
 
 
 def test_almaz_antey_and_aliases_kept_apart(sdn_2024: dict[str, object]) -> None:
@@ -94,7 +98,9 @@ def test_weak_aliases_from_remarks_are_not_names(sdn_dir: Path) -> None:
 
 def test_orphan_aliases_are_reported_with_file_and_row(sdn_2024: dict[str, object]) -> None:
     issues = sdn_2024["result"].report.issues  # type: ignore[attr-defined]
-    orphans = [i for i in issues if i.file == "alt_2025-12-24.csv" and "not in the primary" in i.message]
+    orphans = [
+        i for i in issues if i.file == "alt_2025-12-24.csv" and "not in the primary" in i.message
+    ]
     assert orphans, "aliases of entries listed after 2024-05-03 must be reported"
     assert all(i.row and i.row > 0 for i in orphans)
     # e.g. Redlepus (listed in 2025) has aliases but no 2024 primary record
@@ -104,7 +110,9 @@ def test_orphan_aliases_are_reported_with_file_and_row(sdn_2024: dict[str, objec
 def test_companion_substitution_is_reported(sdn_dir: Path) -> None:
     sets = {fs.date: fs for fs in discover_file_sets(sdn_dir)}
     assert set(sets) == {"2021-07-07", "2024-05-03"}
-    assert sets["2021-07-07"].alt is not None and sets["2021-07-07"].alt.name == "alt_2021-07-07.csv"
+    assert (
+        sets["2021-07-07"].alt is not None and sets["2021-07-07"].alt.name == "alt_2021-07-07.csv"
+    )
     later = sets["2024-05-03"]
     assert later.alt is not None and later.alt.name == "alt_2025-12-24.csv"
     assert later.comments is None  # remark overflow of another date is never spliced in
@@ -121,8 +129,10 @@ def test_companion_substitution_is_reported(sdn_dir: Path) -> None:
         ("Email Address info@raspletin.ru", [("email", "info@raspletin.ru")]),
         ("a.k.a. 'GSKB'", [("weakAlias", "GSKB")]),
         ("alt. Email Address almaz_zakupki@mail.ru", [("email", "almaz_zakupki@mail.ru")]),
-        ("Linked To: JOINT STOCK COMPANY IZHEVSK ELECTROMECHANICAL PLANT KUPOL.",
-         [("_linked", "JOINT STOCK COMPANY IZHEVSK ELECTROMECHANICAL PLANT KUPOL")]),
+        (
+            "Linked To: JOINT STOCK COMPANY IZHEVSK ELECTROMECHANICAL PLANT KUPOL.",
+            [("_linked", "JOINT STOCK COMPANY IZHEVSK ELECTROMECHANICAL PLANT KUPOL")],
+        ),
         ("Some unrecognised text", []),
     ],
 )
@@ -155,8 +165,12 @@ def test_truncated_file_loads_good_rows_and_reports_the_cut_row(
     errors = [i for i in result.report.issues if i.severity == "error"]
     assert errors and errors[-1].file == "sdn_2021-07-07.csv" and errors[-1].row
     with Store.open(tmp_path / "s.duckdb") as store:
-        store.load(result.dataset, result.version, iter(
-            s for e in entities for s in e.statements), result.report)
+        store.load(
+            result.dataset,
+            result.version,
+            iter(s for e in entities for s in e.statements),
+            result.report,
+        )
         assert store.versions("ofac_sdn")[0].version == "2021-07-07"
 
 

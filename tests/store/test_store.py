@@ -44,7 +44,7 @@ def test_diff_2021_to_2024_has_kupol_added_and_changed_properties(sdn_store: Sto
 
 
 def test_diff_unknown_version_is_a_clear_error(sdn_store: Store) -> None:
-    with pytest.raises(NotFoundError, match="no version '2020-01-01'.*2021-07-07, 2024-05-03"):
+    with pytest.raises(NotFoundError, match=r"no version '2020-01-01'.*2021-07-07, 2024-05-03"):
         diff_versions(sdn_store, "ofac_sdn", "2020-01-01", "2024-05-03")
 
 
@@ -67,9 +67,7 @@ def test_first_and_last_seen_span_versions(sdn_store: Store) -> None:
     assert name.first_seen == "2024-05-03"
     # ... and its 2021 name was last seen in 2021 (it is no longer in force).
     (old,) = [
-        s
-        for s in sdn_store.entity_statements("ofac-16865", as_of="2021-12-31")
-        if s.prop == "name"
+        s for s in sdn_store.entity_statements("ofac-16865", as_of="2021-12-31") if s.prop == "name"
     ]
     assert old.value == "JOINT-STOCK COMPANY CONCERN ALMAZ-ANTEY"
     assert (old.first_seen, old.last_seen) == ("2021-07-07", "2021-07-07")
@@ -128,7 +126,7 @@ def test_read_only_open_of_missing_store_is_a_clear_error(tmp_path: Path) -> Non
 def test_not_a_store_is_a_clear_error(tmp_path: Path) -> None:
     junk = tmp_path / "junk.duckdb"
     junk.write_bytes(b"this is not a database" * 100)
-    with pytest.raises(StoreError, match="junk.duckdb"):
+    with pytest.raises(StoreError, match=r"junk\.duckdb"):
         Store.open(junk)
 
 
@@ -146,8 +144,16 @@ def test_kill_9_during_a_load_leaves_the_previous_state_intact(
     marker = tmp_path / "inserted"
     env = dict(os.environ, DUALTRACE_FAULT_BEFORE_COMMIT=str(marker))
     proc = subprocess.Popen(
-        [sys.executable, "-m", "dualtrace.show.cli.app", "load", "ofac",
-         str(sdn_dir / "sdn_2024-05-03.csv"), "--store", str(path)],
+        [
+            sys.executable,
+            "-m",
+            "dualtrace.show.cli.app",
+            "load",
+            "ofac",
+            str(sdn_dir / "sdn_2024-05-03.csv"),
+            "--store",
+            str(path),
+        ],
         env=env,
         cwd=REPO,
         stdout=subprocess.DEVNULL,

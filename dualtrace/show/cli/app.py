@@ -23,6 +23,8 @@ COMMAND_MODULES: tuple[str, ...] = (
     "dualtrace.show.cli.documents",
     "dualtrace.show.cli.network",
     "dualtrace.show.cli.trade",
+    "dualtrace.show.cli.lists_us",
+    "dualtrace.show.cli.resolve_cmds",
 )
 
 app = typer.Typer(
@@ -57,7 +59,7 @@ def main() -> None:
     except typer.Abort:
         err_console.print("[bold red]aborted[/]")
         sys.exit(1)
-    except Exception as exc:  # noqa: BLE001 - last-resort guard: no tracebacks for users
+    except Exception as exc:
         import click
 
         if isinstance(exc, click.exceptions.ClickException):

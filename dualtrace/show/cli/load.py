@@ -15,11 +15,11 @@ import typer
 from rich.table import Table
 
 from dualtrace.model.provenance import LoadReport
+from dualtrace.show.cli.console import JsonOpt, StoreOpt, console, err_console, print_json
+from dualtrace.show.cli.console import progress as make_progress
 from dualtrace.sources.base import ReadResult
 from dualtrace.sources.ftm import read_ftm
 from dualtrace.sources.ofac_sdn import read_ofac_sdn
-from dualtrace.show.cli.console import JsonOpt, StoreOpt, console, err_console, print_json
-from dualtrace.show.cli.console import progress as make_progress
 from dualtrace.store import Store
 
 VersionOpt = Annotated[

@@ -56,7 +56,9 @@ def _statement_table(view: EntityView, title: str | None) -> None:
             seen = f"seen {seen}..{s.last_seen}"
         elif seen:
             seen = f"seen {seen}"
-        source = f"{s.pointer.describe()} · {s.dataset}@{s.version} · {seen} · grade {s.reliability}"
+        source = (
+            f"{s.pointer.describe()} · {s.dataset}@{s.version} · {seen} · grade {s.reliability}"
+        )
         table.add_row(s.prop, value, escape(source))
     console.print(table)
 
@@ -135,9 +137,7 @@ def register(app: typer.Typer) -> None:
         with Store.open(store, read_only=True) as s:
             hits = s.search_names(text, limit=limit, as_of=as_of)
         if as_json:
-            print_json(
-                [{"id": i, "schema": sc, "name": n, "datasets": d} for i, sc, n, d in hits]
-            )
+            print_json([{"id": i, "schema": sc, "name": n, "datasets": d} for i, sc, n, d in hits])
             return
         table = Table(title=f"{len(hits)} entities matching {text!r}")
         for col in ("id", "schema", "name", "datasets"):
@@ -193,7 +193,13 @@ def register(app: typer.Typer) -> None:
         if as_json:
             print_json(
                 [
-                    dict(zip(("version", "file", "row", "field", "severity", "message"), r))
+                    dict(
+                        zip(
+                            ("version", "file", "row", "field", "severity", "message"),
+                            r,
+                            strict=True,
+                        )
+                    )
                     for r in rows
                 ]
             )
