@@ -129,14 +129,29 @@ def _compounds(
     return left, right
 
 
+# Comparison-key endings of patronymics (-ovich, -evich, -ovna, -evna, -ichna, ogly):
+# lists spell them out, people rarely type them.
+PATRONYMIC_ENDINGS = ("ovic", "evic", "ovna", "evna", "icna", "ogli")
+PATRONYMIC_COST = 0.1
+
+
+def is_patronymic(key: str) -> bool:
+    return len(key) > 6 and key.endswith(PATRONYMIC_ENDINGS)
+
+
 def align_tokens(
-    query: tuple[str, ...], candidate: tuple[str, ...], weight: TokenWeight
+    query: tuple[str, ...],
+    candidate: tuple[str, ...],
+    weight: TokenWeight,
+    person: bool = False,
 ) -> Alignment:
     """Align two names' tokens: exact, joined compounds, then typo-tolerant pairs.
 
     The score is a rarity-weighted Dice coefficient: each aligned pair contributes its
     similarity times both tokens' weights; every token counts in the denominator
-    (candidate-only tokens at half weight). Word order does not matter.
+    (candidate-only tokens at half weight). Word order does not matter. For persons,
+    a patronymic present on one side only costs little, and a query initial may
+    stand for a candidate name starting with that letter.
     """
     if not query or not candidate:
         return EMPTY_ALIGNMENT
@@ -165,6 +180,15 @@ def align_tokens(
                     pairs.append(TokenPair(q, c, sim, "fuzzy"))
                     q_left.remove(q)
                     c_left.remove(c)
+    if person and q_left and c_left:
+        for q in list(q_left):
+            if len(q) == 1:
+                for c in c_left:
+                    if c.startswith(q) and len(c) > 1:
+                        pairs.append(TokenPair(q, c, 0.6, "initial"))
+                        q_left.remove(q)
+                        c_left.remove(c)
+                        break
     num = 0.0
     den = 0.0
     matched = 0.0
@@ -175,13 +199,16 @@ def align_tokens(
         else:
             qw = weight(p.query)
             cw = qw if p.how == "exact" else weight(p.candidate)
+            if p.how == "initial":
+                qw = cw
         num += p.similarity * (qw + cw)
         den += qw + cw
         matched += p.similarity * qw
     for t in q_left:
-        den += 2 * weight(t)
+        den += 2 * weight(t) * (PATRONYMIC_COST if person and is_patronymic(t) else 1.0)
     for t in c_left:
-        den += 2 * CANDIDATE_EXTRA_COST * weight(t)
+        cost = PATRONYMIC_COST if person and is_patronymic(t) else CANDIDATE_EXTRA_COST
+        den += 2 * cost * weight(t)
     score = num / den if den > 0 else 0.0
     return Alignment(score, tuple(pairs), tuple(q_left), tuple(c_left), matched)
 
@@ -240,8 +267,9 @@ def best_name_match(query: Record, candidate: Record, weight: TokenWeight) -> Na
             ranked.append((quick, -abs(len(q.tokens) - len(cand.tokens)), q, cand))
     ranked.sort(key=lambda r: (r[0], r[1]), reverse=True)
     best: NameMatch | None = None
+    person = query.is_person and candidate.is_person
     for _, _, q, cand in ranked[:FULL_ALIGNMENTS]:
-        al = align_tokens(q.tokens, cand.tokens, weight)
+        al = align_tokens(q.tokens, cand.tokens, weight, person)
         if al.score == 0.0:
             continue
         eff = al.score
