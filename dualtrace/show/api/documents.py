@@ -1,9 +1,11 @@
 """Documents and evidence over HTTP: upload, mentions, claims and review decisions.
 
 The same operations as the CLI (``load docs``, ``mentions``, ``claims``, ``review``).
-The store is opened per request (read-only for reads), so the API and the CLI can
-take turns on one store file. When the security middleware has authenticated the
-caller, the reviewer recorded on a decision is that caller, not a name in the body.
+The store is opened per request, read-write even for reads: the API process already
+holds a read-write connection (accounts, audit log) and DuckDB refuses a second
+connection to the same file with a different mode. When the security middleware has
+authenticated the caller, the reviewer recorded on a decision is that caller, not a
+name in the body.
 """
 
 from __future__ import annotations
@@ -106,13 +108,13 @@ async def upload_document(
 
 @router.get("/documents", summary="Stored documents")
 def documents(request: Request) -> list[dict[str, Any]]:
-    with _store(request, read_only=True) as store:
+    with _store(request, read_only=False) as store:
         return [d.to_dict() for d in list_documents(store)]
 
 
 @router.get("/documents/{doc_id}", summary="One document with its page map")
 def document(doc_id: str, request: Request) -> dict[str, Any]:
-    with _store(request, read_only=True) as store:
+    with _store(request, read_only=False) as store:
         doc = require_document(store, doc_id)
         pages = store.con.execute(
             "SELECT page, span_start, span_end, method, ocr_confidence FROM pages "
@@ -130,7 +132,7 @@ def document(doc_id: str, request: Request) -> dict[str, Any]:
 
 @router.get("/documents/{doc_id}/mentions", summary="Known entities the document mentions")
 def mentions(doc_id: str, request: Request) -> dict[str, Any]:
-    with _store(request, read_only=True) as store:
+    with _store(request, read_only=False) as store:
         doc = require_document(store, doc_id)
         found = list_claims(store, doc_id=doc.doc_id, kind="mention")
     return {"document": doc.to_dict(), "mentions": [c.to_dict() for c in found]}
@@ -143,7 +145,7 @@ def claims(
     doc: str | None = None,
     kind: str | None = None,
 ) -> list[dict[str, Any]]:
-    with _store(request, read_only=True) as store:
+    with _store(request, read_only=False) as store:
         if doc:
             doc = require_document(store, doc).doc_id
         return [c.to_dict() for c in list_claims(store, pending=pending, doc_id=doc, kind=kind)]
@@ -151,7 +153,7 @@ def claims(
 
 @router.get("/claims/{claim_id}", summary="One claim with its review history")
 def claim(claim_id: str, request: Request) -> dict[str, Any]:
-    with _store(request, read_only=True) as store:
+    with _store(request, read_only=False) as store:
         return get_claim(store, claim_id).to_dict()
 
 
