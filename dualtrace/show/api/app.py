@@ -26,6 +26,7 @@ from dualtrace.store.duckdb_store import Store
 ROUTER_MODULES: tuple[str, ...] = (
     "dualtrace.show.api.screening",
     "dualtrace.show.api.documents",
+    "dualtrace.show.web.router",
 )
 
 

@@ -19,6 +19,9 @@ document.addEventListener("DOMContentLoaded", function () {
     ev.preventDefault();
     var xhr = new XMLHttpRequest();
     xhr.open("POST", form.action);
+    // Multipart bodies are not searched for the CSRF field; send it as the header.
+    var token = form.querySelector("input[name=csrf_token]");
+    if (token && token.value) { xhr.setRequestHeader("X-CSRF-Token", token.value); }
     bar.hidden = false;
     xhr.upload.addEventListener("progress", function (e) {
       if (e.lengthComputable) { bar.value = Math.round(100 * e.loaded / e.total); }

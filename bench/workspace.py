@@ -1,0 +1,220 @@
+"""Workspace speed: profile and network view of an entity with 500 neighbours, on loopback.
+
+Data: the full OFAC SDN publication of 2024-05-03 (real, ``../shared/data``) plus a
+generated dataset giving IEMZ Kupol (OFAC ent_num 46431) 500 neighbours: 200 owners
+(Ownership with percentages and dates), 150 directors (Directorship) and 150 payers
+(Payment), so the page and the network JSON carry 500 links over a store of ~370k
+statements. The server is the real API app (screening, documents, security in local
+anonymous mode, workspace) under uvicorn on 127.0.0.1.
+
+Measured: HTTP latency (p50/p95 of 15 requests after one warm-up) of the profile page,
+the network page and the network JSON it loads; and in headless Chromium the time from
+navigation until the canvas has drawn all 501 nodes, until the layout has settled, and
+the frame rate while it moves. Anchor, on the same store in the same run: the API's own
+plain entity JSON (``GET /entities/{id}``, the yente-compatible endpoint), i.e. what it
+costs just to read the entity; the ratio shows what the full page adds.
+
+Run: ``.venv/bin/python bench/workspace.py`` (about 2-3 minutes, most of it loading).
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import httpx
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+from dualtrace.model.provenance import DatasetInfo, LoadReport, SourcePointer, VersionInfo  # noqa: E402
+from dualtrace.sources.base import add_value, make_entity  # noqa: E402
+from dualtrace.sources.ofac_sdn import read_ofac_sdn  # noqa: E402
+from dualtrace.store import Store  # noqa: E402
+
+DATA = REPO.parent / "shared" / "data"
+KUPOL = "ofac-46431"
+NEIGHBOURS = {"Ownership": 200, "Directorship": 150, "Payment": 150}
+REQUESTS = 15
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+]
+
+
+def synthetic_neighbours(dataset: str) -> list:  # type: ignore[type-arg]
+    """500 generated parties linked to Kupol (a generated dataset, named as such)."""
+    entities = []
+    at = SourcePointer(file="bench-synthetic")
+    n = 0
+    for schema, count in NEIGHBOURS.items():
+        for i in range(count):
+            n += 1
+            party = make_entity(
+                dataset, "Person" if schema == "Directorship" else "Company", f"bench-party-{n}"
+            )
+            add_value(party, "name", f"Bench {schema} party {i} LLC", at)
+            add_value(party, "country", ["ru", "cn", "ae", "tr", "kz"][i % 5], at)
+            link = make_entity(dataset, schema, f"bench-{schema.lower()}-{i}")
+            if schema == "Ownership":
+                add_value(link, "owner", party.id, at)
+                add_value(link, "asset", KUPOL, at)
+                add_value(link, "percentage", str(1 + i % 40), at)
+            elif schema == "Directorship":
+                add_value(link, "director", party.id, at)
+                add_value(link, "organization", KUPOL, at)
+            else:
+                add_value(link, "payer", party.id, at)
+                add_value(link, "beneficiary", KUPOL, at)
+                add_value(link, "amount", str(1000 * (i + 1)), at)
+                add_value(link, "currency", "CNY", at)
+            add_value(link, "startDate", f"20{15 + i % 10}-0{1 + i % 9}-01", at)
+            entities.extend([party, link])
+    return entities
+
+
+def build_store(path: Path) -> None:
+    with Store.open(path) as st:
+        for rr in read_ofac_sdn(DATA / "lists" / "ofac-sdn" / "sdn_2024-05-03.csv"):
+            st.load(rr.dataset, rr.version, rr.statements(), rr.report)
+        info = DatasetInfo(
+            "bench_neighbours",
+            "Generated neighbours for the workspace bench",
+            kind="ftm",
+            reliability="F",
+        )
+        stmts = [s for e in synthetic_neighbours(info.name) for s in e.statements]
+        st.load(
+            info,
+            VersionInfo("2026-01-01", "given"),
+            iter(stmts),
+            LoadReport(info.name, "2026-01-01"),
+        )
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def timed(client: httpx.Client, url: str) -> list[float]:
+    client.get(url).raise_for_status()  # warm-up (imports, caches, graph tables)
+    out = []
+    for _ in range(REQUESTS):
+        t = time.perf_counter()
+        client.get(url).raise_for_status()
+        out.append(time.perf_counter() - t)
+    return out
+
+
+def p(values: list[float], q: float) -> float:
+    return statistics.quantiles(values, n=100)[int(q) - 1] if len(values) > 1 else values[0]
+
+
+def browser_figures(base: str) -> dict[str, float]:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        b = pw.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        page = b.new_page(viewport={"width": 1280, "height": 900})
+        page.goto(f"{base}/web/entities/{KUPOL}/network")  # warm the static files
+        page.wait_for_function("Number(document.getElementById('network').dataset.nodes) > 500")
+        t0 = time.perf_counter()
+        page.goto(f"{base}/web/entities/{KUPOL}/network")
+        page.wait_for_function(
+            "Number(document.getElementById('network').dataset.nodes) > 500", polling=10
+        )
+        drawn = time.perf_counter() - t0
+        fps = page.evaluate(
+            """() => new Promise(done => { let n = 0; const t0 = performance.now();
+                 function f() { n++; if (performance.now() - t0 < 1000) requestAnimationFrame(f);
+                                else done(n * 1000 / (performance.now() - t0)); }
+                 requestAnimationFrame(f); })"""
+        )
+        page.wait_for_function(
+            "document.getElementById('network').dataset.settled === '1'", timeout=60_000
+        )
+        settled = time.perf_counter() - t0
+        t1 = time.perf_counter()
+        page.goto(f"{base}/web/entities/{KUPOL}")
+        page.wait_for_selector("#memberships")
+        profile = time.perf_counter() - t1
+        b.close()
+    return {"drawn": drawn, "settled": settled, "fps": float(fps), "profile_browser": profile}
+
+
+def main() -> None:
+    tmp = Path(tempfile.mkdtemp(prefix="bench-workspace-"))
+    store = tmp / "bench.duckdb"
+    t = time.perf_counter()
+    build_store(store)
+    print(f"store built in {time.perf_counter() - t:.1f} s ({store})", file=sys.stderr)
+    port = free_port()
+    env = {**os.environ, "DUALTRACE_STORE": str(store), "DUALTRACE_ANONYMOUS_LOCAL": "1"}
+    server = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "--factory",
+            "bench.workspace_app:make_app",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--log-level",
+            "warning",
+        ],
+        cwd=REPO,
+        env=env,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(900):
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+                break
+            except OSError:
+                time.sleep(0.2)
+        with httpx.Client(timeout=60) as client:
+            net = client.get(f"{base}/web/api/network", params={"id": KUPOL}).json()
+            rows = {
+                "profile page (HTML)": timed(client, f"{base}/web/entities/{KUPOL}"),
+                "network page (HTML shell)": timed(client, f"{base}/web/entities/{KUPOL}/network"),
+                "network JSON (501 nodes)": timed(client, f"{base}/web/api/network?id={KUPOL}"),
+                "anchor: API /entities/{id} JSON": timed(client, f"{base}/entities/{KUPOL}"),
+            }
+        browser = browser_figures(base)
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    anchor = statistics.median(rows["anchor: API /entities/{id} JSON"])
+    print(
+        f"\nworkspace bench: IEMZ Kupol with {len(net['nodes']) - 1} neighbours, "
+        f"{len(net['edges'])} links; full OFAC SDN 2024-05-03 loaded; loopback; "
+        f"{os.cpu_count()} CPUs"
+    )
+    print(f"{'request':34} {'p50 ms':>8} {'p95 ms':>8} {'x anchor':>9}")
+    for name, values in rows.items():
+        med = statistics.median(values)
+        print(f"{name:34} {med * 1000:8.1f} {p(values, 95) * 1000:8.1f} {med / anchor:9.1f}")
+    print("\nin Chromium (headless, 1280x900)")
+    print(f"{'network view: 501 nodes drawn':34} {browser['drawn'] * 1000:8.0f} ms  (aim < 1000)")
+    print(f"{'network view: layout settled':34} {browser['settled'] * 1000:8.0f} ms")
+    print(f"{'frames per second while moving':34} {browser['fps']:8.0f}")
+    print(f"{'profile page loaded':34} {browser['profile_browser'] * 1000:8.0f} ms  (aim < 1000)")
+
+
+if __name__ == "__main__":
+    main()
