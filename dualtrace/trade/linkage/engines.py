@@ -31,7 +31,7 @@ class LinkageEngine(Protocol):
 
     def register(self, name: str, table: pa.Table) -> None: ...
 
-    def create(self, name: str, sql: str) -> int: ...
+    def create(self, name: str, sql: str) -> None: ...
 
     def arrow(self, sql: str) -> pa.Table: ...
 
@@ -58,10 +58,8 @@ class DuckDBEngine:
         self.con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS SELECT * FROM _arrow_{name}")
         self.con.unregister(f"_arrow_{name}")
 
-    def create(self, name: str, sql: str) -> int:
+    def create(self, name: str, sql: str) -> None:
         self.con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS {sql}")
-        row = self.con.execute(f"SELECT count(*) FROM {name}").fetchone()
-        return int(row[0]) if row else 0
 
     def arrow(self, sql: str) -> pa.Table:
         result: pa.Table = self.con.execute(sql).to_arrow_table()
@@ -80,7 +78,9 @@ def to_spark_sql(sql: str) -> str:
     return sqlglot.transpile(sql, read="duckdb", write="spark")[0]
 
 
-def spark_session(master: str = "local[2]", memory: str = "2g") -> SparkSession:
+def spark_session(
+    master: str = "local[2]", memory: str = "2g", partitions: int = 8
+) -> SparkSession:
     """A Spark session with Splink's similarity UDFs on the class path."""
     try:
         from pyspark.sql import SparkSession
@@ -93,7 +93,7 @@ def spark_session(master: str = "local[2]", memory: str = "2g") -> SparkSession:
         .appName("dualtrace-linkage")
         .config("spark.jars", similarity_jar_location())
         .config("spark.driver.memory", memory)
-        .config("spark.sql.shuffle.partitions", "8")
+        .config("spark.sql.shuffle.partitions", str(int(partitions)))
         .config("spark.ui.enabled", "false")
         .config("spark.sql.execution.arrow.pyspark.enabled", "true")
         .getOrCreate()
@@ -122,12 +122,11 @@ class SparkEngine:
         df.createOrReplaceTempView(name)
         self._cached[name] = df
 
-    def create(self, name: str, sql: str) -> int:
-        df = self.spark.sql(to_spark_sql(sql)).localCheckpoint()
+    def create(self, name: str, sql: str) -> None:
+        df = self.spark.sql(to_spark_sql(sql)).localCheckpoint(eager=True)
         self.drop(name)
         df.createOrReplaceTempView(name)
         self._cached[name] = df
-        return int(df.count())
 
     def arrow(self, sql: str) -> pa.Table:
         result: pa.Table = self.spark.sql(to_spark_sql(sql)).toArrow()

@@ -265,7 +265,8 @@ def score(
     engine: LinkageEngine, spec: LinkageSpec, params: LinkageParams, incremental: bool
 ) -> int:
     """Block, compare, (first time) estimate the model, score; creates ``links``."""
-    pairs = engine.create("pairs", blocking_sql(spec, incremental))
+    engine.create("pairs", blocking_sql(spec, incremental))
+    pairs = int(engine.scalar("SELECT count(*) FROM pairs") or 0)
     engine.create("feats", features_sql(spec, "pairs"))
     level_cols = ", ".join(c.name for c in spec.comparisons)
     if not params.estimated:
