@@ -1,9 +1,10 @@
 """PDF documents: the text layer where there is one, OCR where a page is a scan.
 
-pypdf reads the text layer and tells us about encryption; a page whose text layer is
-(nearly) empty is rendered with pdfium (shipped with pdfplumber) and read by
-tesseract. Encrypted files that need a password, truncated or corrupt files and
-files with no text at all each get one clear error.
+pypdf checks the file and tells us about encryption; pdfium (shipped with
+pdfplumber) reads each page's text layer, with pypdf as the fallback, and renders a
+page whose text layer is (nearly) empty for tesseract. Encrypted files that need a
+password, truncated or corrupt files and files with no text at all each get one
+clear error.
 """
 
 from __future__ import annotations
@@ -31,6 +32,46 @@ logging.getLogger("pypdf").setLevel(logging.ERROR)
 
 def _alnum(text: str) -> int:
     return sum(1 for ch in text if ch.isalnum())
+
+
+def _page_text(
+    reader: pypdf.PdfReader,
+    rendered: pypdfium2.PdfDocument | None,
+    index: int,
+    problems: list[str],
+) -> str:
+    """A page's text layer: pdfium first (about 25x faster than pypdf), pypdf if it fails."""
+    if rendered is not None:
+        try:
+            textpage = rendered[index].get_textpage()
+            try:
+                text = str(textpage.get_text_range())
+            finally:
+                textpage.close()
+            return (
+                text.replace("\r\n", "\n")
+                .replace("\r", "\n")
+                .replace("\ufffe", "")
+                .replace("\x02", "")
+            )
+        except pypdfium2.PdfiumError as exc:
+            problems.append(f"page {index + 1}: pdfium text failed ({exc}); used pypdf")
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return reader.pages[index].extract_text() or ""
+    except (
+        FileNotDecryptedError,
+        PdfReadError,
+        PyPdfError,
+        ValueError,
+        KeyError,
+        TypeError,
+        AttributeError,
+        RecursionError,
+    ) as exc:
+        problems.append(f"page {index + 1}: text layer unreadable ({exc})")
+        return ""
 
 
 def read_pdf(
@@ -67,35 +108,17 @@ def read_pdf(
         raise InputError(f"refused: PDF has {total:,} pages (limit {MAX_PAGES:,})", file=name)
     pages: list[PageText] = []
     problems: list[str] = []
-    rendered: pypdfium2.PdfDocument | None = None
+    try:
+        rendered: pypdfium2.PdfDocument | None = pypdfium2.PdfDocument(raw)
+    except pypdfium2.PdfiumError as exc:
+        problems.append(f"pdfium cannot open the file ({exc}); text via pypdf, no OCR")
+        rendered = None
     try:
         for index in range(total):
-            try:
-                with warnings.catch_warnings():
-                    warnings.simplefilter("ignore")
-                    text = reader.pages[index].extract_text() or ""
-            except (
-                FileNotDecryptedError,
-                PdfReadError,
-                PyPdfError,
-                ValueError,
-                KeyError,
-                TypeError,
-                AttributeError,
-                RecursionError,
-            ) as exc:
-                problems.append(f"page {index + 1}: text layer unreadable ({exc})")
-                text = ""
-            if _alnum(text) >= MIN_TEXT_CHARS or not ocr:
+            text = _page_text(reader, rendered, index, problems)
+            if _alnum(text) >= MIN_TEXT_CHARS or not ocr or rendered is None:
                 pages.append(PageText(text.strip("\n")))
             else:
-                if rendered is None:
-                    try:
-                        rendered = pypdfium2.PdfDocument(raw)
-                    except pypdfium2.PdfiumError as exc:
-                        raise InputError(
-                            f"corrupt PDF: cannot render pages ({exc})", file=name
-                        ) from exc
                 image = rendered[index].render(scale=OCR_DPI / 72).to_pil()
                 try:
                     ocr_text, conf, used = ocr_page(image, ocr_langs)
