@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import getpass
 import hashlib
 import os
 import threading
@@ -488,3 +489,11 @@ def record_event(
         if log.anchor_path is not None:
             write_anchor(log.anchor_path, entry.seq, entry.hash)
     return entry
+
+
+def default_actor() -> str:
+    """``cli:<login>``: who runs a command that has no signed-in user."""
+    try:
+        return f"cli:{getpass.getuser()}"
+    except (KeyError, OSError):
+        return "cli:unknown"

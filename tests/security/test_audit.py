@@ -166,3 +166,21 @@ def test_one_shot_records_and_appends_share_one_chain(store_path: Path) -> None:
     assert result.ok, result.problems
     assert result.entries == 4 and entry.seq == 4
     assert result.anchor == (4, entry.hash)
+
+
+def test_every_load_is_audited(shared_data: Path, tmp_path: Path) -> None:
+    from tests.security.ofac_slice import cut_ofac_slice, load_ofac
+
+    store_path = tmp_path / "s.duckdb"
+    load_ofac(store_path, cut_ofac_slice(shared_data, tmp_path / "ofac"))
+    with Store.open(store_path, read_only=True) as store:
+        log = AuditLog(store.con)
+        [entry] = log.entries(action="load")
+        assert log.verify().ok
+    assert entry.target == "ofac_sdn@2021-07-07" and entry.actor.startswith("cli:")
+    details = entry.details_dict()
+    assert details["statements"] > 1000 and details["files"] == [
+        "sdn_2021-07-07.csv",
+        "alt_2021-07-07.csv",
+        "add_2021-07-07.csv",
+    ]

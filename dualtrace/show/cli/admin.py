@@ -6,7 +6,6 @@ user as the actor (``cli:<login>``): the command line is as accountable as the A
 
 from __future__ import annotations
 
-import getpass
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -16,7 +15,7 @@ from rich.table import Table
 
 from dualtrace.errors import InputError
 from dualtrace.security.accounts import Accounts
-from dualtrace.security.audit import AuditLog, record_event
+from dualtrace.security.audit import AuditLog, default_actor, record_event
 from dualtrace.security.backup import backup, read_manifest, restore
 from dualtrace.security.roles import Role
 from dualtrace.show.cli.console import JsonOpt, StoreOpt, console, err_console, print_json
@@ -28,10 +27,7 @@ audit_app = typer.Typer(help="Check and read the tamper-evident audit log.", no_
 
 
 def cli_actor() -> str:
-    try:
-        return f"cli:{getpass.getuser()}"
-    except (KeyError, OSError):
-        return "cli:unknown"
+    return default_actor()
 
 
 def _store(path: Path | None) -> Store:
