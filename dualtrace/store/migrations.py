@@ -27,6 +27,7 @@ from dualtrace.show.web.case_schema import (
     CASES_MIGRATION_VERSION,
     CASES_SQL,
 )
+from dualtrace.store.lists_schema import LISTS_SQL
 
 
 @dataclass(frozen=True)
@@ -257,24 +258,8 @@ CREATE TABLE load_issues (
     # lists (issue 3): cross-list merge decisions; see dualtrace/resolve/merge.py
     Migration(
         2,
-        "resolver (entity -> canonical id) and reversible merge decisions",
-        """
-CREATE TABLE merge_decisions (
-  id VARCHAR PRIMARY KEY,
-  canonical_id VARCHAR NOT NULL,
-  entity_ids VARCHAR[] NOT NULL,
-  evidence JSON NOT NULL,
-  method VARCHAR NOT NULL,
-  decided_by VARCHAR NOT NULL,
-  decided_at TIMESTAMP NOT NULL,
-  undone_at TIMESTAMP
-);
-CREATE TABLE resolver (
-  entity_id VARCHAR PRIMARY KEY,
-  canonical_id VARCHAR NOT NULL,
-  decision_id VARCHAR NOT NULL
-);
-""",
+        "resolver (entity -> canonical id), reversible merge decisions, list fetch log",
+        LISTS_SQL,
     ),
     Migration(3, "trade records, quarantine, parties and party links", _TRADE_SQL),
     # documents (issue 7): documents, pages, claims, claim reviews; SQL beside its users
