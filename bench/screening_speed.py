@@ -44,6 +44,7 @@ from dualtrace.resolve.records import Record
 from dualtrace.store import Store
 
 ROOT = Path(__file__).resolve().parents[1]
+_QUERY_IDS = [0]
 
 
 def _persons(path: Path, limit: int | None) -> list[dict[str, Any]]:
@@ -76,7 +77,10 @@ def _proxy(data: Record | dict[str, Any], cache: dict[str, EntityProxy]) -> Enti
             return cache[data.id]
         schema, props, eid = data.schema_name, data.properties, data.id
     else:
-        schema, props, eid = data["schema"], data["properties"], "query"
+        # unique ids: logic-v2 caches name analysis per entity id
+        _QUERY_IDS[0] += 1
+        schema, props = data["schema"], data["properties"]
+        eid = f"query-{_QUERY_IDS[0]}"
     ent = model.make_entity(schema)
     ent.id = eid
     for prop, values in props.items():

@@ -200,3 +200,29 @@ def name_forms(text: str) -> tuple[NameForm, ...]:
 def legal_forms(text: str) -> frozenset[str]:
     """The generic legal-form codes in a name ("ООО «Вектор»" -> {"llc"})."""
     return split_legal_forms(clean_name(text))[1]
+
+
+_PAREN = re.compile(r"\(([^()]*)\)")
+_SEPARATORS = re.compile(r"\s+/\s+|;\s*")
+
+
+def name_variants(text: str) -> list[str]:
+    """``text`` plus the names packed inside it.
+
+    Lists often write a long and a short name in one field: "Акционерное Общество
+    «Швабе» (АО «Швабе»)", "RFNC-VNIITF / VNIITF". Comparing the whole string would
+    count every word twice; each part is a name of its own.
+    """
+    out = [text]
+    # a one-word aside is usually a place or a gloss ("(Shenzhen)"), not a name
+    inner = [m.strip() for m in _PAREN.findall(text) if len(m.split()) >= 2]
+    outer = _PAREN.sub(" ", text).strip()
+    parts = [outer, *inner] if inner else []
+    for part in list(parts) or [text]:
+        pieces = [p.strip() for p in _SEPARATORS.split(part)]
+        if len(pieces) > 1:
+            parts.extend(pieces)
+    for part in parts:
+        if part and part not in out and any(ch.isalpha() for ch in part):
+            out.append(part)
+    return out

@@ -11,7 +11,7 @@ read back as a list of sentences with signed contributions. Trade linkage
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import cache, lru_cache
 
@@ -133,6 +133,23 @@ def _compounds(
 # lists spell them out, people rarely type them.
 PATRONYMIC_ENDINGS = ("ovic", "evic", "ovna", "evna", "icna", "ogli")
 PATRONYMIC_COST = 0.1
+# Two spellings rigour knows to be the same given or family name (any script).
+SYMBOL_SIMILARITY = 0.9
+
+
+# Weight at which a missing word costs its full weight; commoner words cost less.
+RARE_WEIGHT = 10.0
+
+
+def miss_cost(token: str, weight: TokenWeight) -> float:
+    """What a word present on one side only costs: its weight, discounted when common.
+
+    Descriptors such as "nauchno", "proizvodstvennoe", "research", "enterprise" fill
+    official names and are often translated rather than transliterated; missing one
+    says little. A missing rare word ("Redlepus") says a lot.
+    """
+    w = weight(token)
+    return w * min(1.0, w / RARE_WEIGHT)
 
 
 def is_patronymic(key: str) -> bool:
@@ -144,6 +161,7 @@ def align_tokens(
     candidate: tuple[str, ...],
     weight: TokenWeight,
     person: bool = False,
+    symbols: tuple[Mapping[str, frozenset[str]], Mapping[str, frozenset[str]]] | None = None,
 ) -> Alignment:
     """Align two names' tokens: exact, joined compounds, then typo-tolerant pairs.
 
@@ -180,6 +198,18 @@ def align_tokens(
                     pairs.append(TokenPair(q, c, sim, "fuzzy"))
                     q_left.remove(q)
                     c_left.remove(c)
+    if symbols is not None and q_left and c_left:
+        q_sym, c_sym = symbols
+        for q in list(q_left):
+            qs = q_sym.get(q)
+            if not qs:
+                continue
+            for c in c_left:
+                if qs & c_sym.get(c, frozenset()):
+                    pairs.append(TokenPair(q, c, SYMBOL_SIMILARITY, "same name"))
+                    q_left.remove(q)
+                    c_left.remove(c)
+                    break
     if person and q_left and c_left:
         for q in list(q_left):
             if len(q) == 1:
@@ -205,10 +235,10 @@ def align_tokens(
         den += qw + cw
         matched += p.similarity * qw
     for t in q_left:
-        den += 2 * weight(t) * (PATRONYMIC_COST if person and is_patronymic(t) else 1.0)
+        den += 2 * miss_cost(t, weight) * (PATRONYMIC_COST if person and is_patronymic(t) else 1.0)
     for t in c_left:
         cost = PATRONYMIC_COST if person and is_patronymic(t) else CANDIDATE_EXTRA_COST
-        den += 2 * cost * weight(t)
+        den += 2 * cost * miss_cost(t, weight)
     score = num / den if den > 0 else 0.0
     return Alignment(score, tuple(pairs), tuple(q_left), tuple(c_left), matched)
 
@@ -268,8 +298,9 @@ def best_name_match(query: Record, candidate: Record, weight: TokenWeight) -> Na
     ranked.sort(key=lambda r: (r[0], r[1]), reverse=True)
     best: NameMatch | None = None
     person = query.is_person and candidate.is_person
+    symbols = (query.symbols, candidate.symbols) if query.symbols and candidate.symbols else None
     for _, _, q, cand in ranked[:FULL_ALIGNMENTS]:
-        al = align_tokens(q.tokens, cand.tokens, weight, person)
+        al = align_tokens(q.tokens, cand.tokens, weight, person, symbols)
         if al.score == 0.0:
             continue
         eff = al.score

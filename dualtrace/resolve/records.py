@@ -15,11 +15,12 @@ from typing import Any
 
 from followthemoney import model
 from followthemoney.schema import Schema
+from rigour.names import NameTypeTag, SymbolCategory, analyze_names
 
 from dualtrace.errors import InputError
 from dualtrace.names.acronyms import AcronymTable
 from dualtrace.names.identifiers import Identifier, classify_identifier
-from dualtrace.names.normalize import NameForm, name_forms
+from dualtrace.names.normalize import NameForm, name_forms, name_variants, token_key
 
 WEAK_NAME_PROPS = frozenset({"weakAlias", "abbreviation"})
 DATE_PROPS = frozenset({"birthDate", "incorporationDate"})
@@ -57,6 +58,7 @@ class Record:
     properties: dict[str, list[str]] = field(default_factory=dict)
     first_seen: str | None = None
     last_seen: str | None = None
+    symbols: dict[str, frozenset[str]] = field(default_factory=dict)
 
     @property
     def schema(self) -> Schema:
@@ -74,6 +76,27 @@ def get_schema(name: str) -> Schema:
     if schema is None:
         raise InputError(f"unknown FtM schema {name!r}", field="schema")
     return schema
+
+
+def name_symbols(names: list[str]) -> dict[str, frozenset[str]]:
+    """Token key -> rigour NAME symbols (Wikidata ids of given/family names).
+
+    rigour tags person-name parts with the ids of the names they spell, in any script
+    (محمد and Mohamed share Muhammad's ids; Александр and Alexander share one), which
+    bridges transliterations that edit distance cannot.
+    """
+    if not names:
+        return {}
+    out: dict[str, set[str]] = {}
+    for name in analyze_names(NameTypeTag.PER, names, consolidate=False, phonetics=False):
+        for span in name.spans:
+            if span.symbol.category != SymbolCategory.NAME:
+                continue
+            for part in span.parts:
+                key = token_key(part.form)
+                if key:
+                    out.setdefault(key, set()).add(span.symbol.id)
+    return {k: frozenset(v) for k, v in out.items()}
 
 
 def _phone(value: str) -> str | None:
@@ -149,9 +172,10 @@ def build_record(
     if not any(p in ("name", "alias") for p, _ in name_values) and schema.is_a("Person"):
         name_values.extend(("name", n) for n in _person_names(props))
     seen: set[tuple[tuple[str, ...], bool]] = set()
-    for prop_name, value in name_values:
+    for prop_name, full_value in name_values:
         weak = prop_name in WEAK_NAME_PROPS
-        for form in name_forms(value):
+        forms = [f for value in name_variants(full_value) for f in name_forms(value)]
+        for form in forms:
             key = (form.tokens, weak)
             if key not in seen:
                 seen.add(key)
@@ -162,6 +186,7 @@ def build_record(
                     if vkey not in seen:
                         seen.add(vkey)
                         names.append(NameEntry(form, tokens, weak, prop_name, note))
+    symbols = name_symbols([v for _, v in name_values]) if schema.is_a("Person") else {}
     caption_values = props.get("name") or [v for _, v in name_values] or [entity_id]
     return Record(
         id=entity_id,
@@ -179,6 +204,7 @@ def build_record(
         properties=dict(props),
         first_seen=first_seen,
         last_seen=last_seen,
+        symbols=symbols,
     )
 
 

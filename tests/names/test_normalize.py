@@ -117,3 +117,16 @@ def test_numbers_are_kept() -> None:
 def test_other_scripts_transliterate() -> None:
     (greek,) = name_forms("Νικόλαος")
     assert greek.tokens == (token_key("Nikolaos"),)
+
+
+def test_names_packed_in_one_field_are_split() -> None:
+    """EU journal rows put the short form in parentheses (32014R0833, record 516)."""
+    from dualtrace.names.normalize import name_variants
+
+    parts = name_variants("Акционерное Общество «Швабе» (АО «Швабе»)")
+    assert parts[1:] == ["Акционерное Общество «Швабе»", "АО «Швабе»"]
+    # a one-word aside is a place, not a name
+    assert name_variants("Redlepus TSK Vektor Industrial (Shenzhen) Co., Ltd") == [
+        "Redlepus TSK Vektor Industrial (Shenzhen) Co., Ltd"
+    ]
+    assert "VNIITF" in name_variants("RFNC-VNIITF / VNIITF")

@@ -122,3 +122,16 @@ def test_person_birth_date_conflict() -> None:
     )
     assert same.match
     assert other.score < 0.3
+
+
+def test_cross_script_given_names_via_rigour_symbols() -> None:
+    """rigour knows محمد and Mohamed are the same name; edit distance does not."""
+    res = dualtrace.score_pair(_ent("Person", "محمد علي"), _ent("Person", "Mohamed Ali"))
+    detail = res.features[0].detail or ""
+    assert "same name" in detail
+    assert res.score > 0.3
+
+
+def test_missing_patronymic_costs_little() -> None:
+    cand = _ent("Person", "Sergey Valeryevich AKSYONOV")
+    assert dualtrace.score_pair(_ent("Person", "Sergey Aksyonov"), cand).match
