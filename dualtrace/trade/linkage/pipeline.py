@@ -212,13 +212,18 @@ def token_frequencies(engine: LinkageEngine) -> tuple[int, pa.Table]:
 
 
 def expectation_maximisation(
-    spec: LinkageSpec, patterns: list[dict[str, Any]], iterations: int = 40
+    spec: LinkageSpec,
+    patterns: list[dict[str, Any]],
+    iterations: int = 40,
 ) -> tuple[float, dict[str, dict[str, float]], dict[str, dict[str, float]]]:
     """EM over comparison patterns of the blocked pairs: (prior, m, u).
 
     Runs on pattern counts (a few hundred rows at most, integers that both engines
     produce identically), so it is cheap and engine-independent. Starts from the
-    spec's m-priors and the observed level shares as u.
+    spec's m-priors and the observed level shares as u. (Holding u at values from
+    random pairs, as Splink does, made this EM degenerate on our rare-token blocks:
+    measured prior 0.89 and F1 0.001 on the historical figures, so u is estimated
+    here too, conditional on blocking, and ``link_requires`` guards the weak spots.)
     """
     names = [c.name for c in spec.comparisons]
     total = sum(int(p["n"]) for p in patterns) or 1

@@ -1,0 +1,471 @@
+"""Bulk linkage: dualtrace's SQL pipeline (DuckDB, Spark) beside Splink 5, same run.
+
+Two data sets, each scored on cluster pairwise precision / recall / F1 against truth:
+
+* ``hist``: Splink's own ``historical_figures_with_errors_50k.parquet`` (50,578 person
+  records, ``cluster`` = truth). Splink runs its published example settings (the
+  ``deduplicate_50k_synthetic`` demo: 10 blocking rules, forename/surname, date of
+  birth, postcode, birth place and occupation with TF, u by random sampling, EM on two
+  rules, clusters at p >= 0.95). dualtrace runs its pipeline with a person spec.
+* ``trade``: ``dualtrace synth trade`` output (default 1M records), party strings
+  (exporter/importer name, country, registration number, address; truth from the
+  generator). Splink gets the *same* distinct strings with our normalised names (so
+  transliteration is not counted as our advantage) and a comparable trade setting.
+
+Each (data set, engine) runs in its own subprocess; the parent samples the RSS of the
+whole process tree (the JVM included for Spark) for peak memory, and prints a table
+with ratios to Splink. Usage::
+
+    .venv/bin/python bench/linkage.py                     # hist + 1M trade, all engines
+    .venv/bin/python bench/linkage.py --rows 10000000     # 10M trade records
+    .venv/bin/python bench/linkage.py --only hist --no-spark
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import psutil
+import pyarrow as pa
+
+REPO = Path(__file__).resolve().parents[1]
+DATA = REPO.parent / "shared" / "data"
+HIST = DATA / "linkage" / "splink" / "historical_figures_with_errors_50k.parquet"
+CACHE = REPO / "bench" / ".cache"
+
+sys.path.insert(0, str(REPO))
+
+
+# --------------------------------------------------------------------------- data
+
+
+def trade_file(rows: int, seed: int = 1) -> Path:
+    """The generated trade records (cached: generation is not what we measure)."""
+    from dualtrace.trade.synth import write_synthetic
+
+    CACHE.mkdir(parents=True, exist_ok=True)
+    path = CACHE / f"trade_{rows}_{seed}.parquet"
+    if not path.exists():
+        tmp = path.with_suffix(".tmp.parquet")
+        write_synthetic(tmp, rows, seed, DATA)
+        tmp.rename(path)
+    return path
+
+
+TRADE_STRINGS_SQL = """
+SELECT 'p' || substr(md5(concat_ws('|', name, coalesce(country, ''), coalesce(ident, ''),
+         coalesce(address, ''))), 1, 16) AS id,
+       name, country, ident, address, mode(truth) AS truth
+FROM (
+  SELECT exporter_name AS name, exporter_country AS country, exporter_id AS ident,
+         exporter_address AS address, truth_exporter AS truth FROM read_parquet(?)
+  UNION ALL
+  SELECT importer_name, importer_country, importer_id, importer_address, truth_importer
+  FROM read_parquet(?)
+) AS m WHERE name IS NOT NULL
+GROUP BY name, country, ident, address
+"""
+
+
+def trade_strings(path: Path) -> pa.Table:
+    """Distinct party strings of the file with their truth (what resolution links)."""
+    table: pa.Table = duckdb.execute(TRADE_STRINGS_SQL, [str(path), str(path)]).to_arrow_table()
+    return table
+
+
+# --------------------------------------------------------------------------- ours
+
+
+def person_spec() -> Any:
+    from dualtrace.trade.linkage.pipeline import Comparison, Level, LinkageSpec
+
+    return LinkageSpec(
+        columns=("name_key", "dob", "postcode", "birth_place", "occupation"),
+        comparisons=(
+            Comparison(
+                "name_level",
+                (
+                    Level("exact", "name_key_l = name_key_r OR tok_j >= 0.999", 0.5),
+                    Level("close", "name_sim >= 0.9 OR tok_j >= 0.7", 0.2),
+                    Level("similar", "(name_sim >= 0.75 AND tok_o >= 0.4) OR tok_j >= 0.4", 0.15),
+                    Level("contained", "tok_o >= 0.7", 0.08),
+                    Level("different", "TRUE", 0.07),
+                ),
+            ),
+            Comparison(
+                "dob_level",
+                (
+                    Level("same", "dob_l = dob_r", 0.7),
+                    Level("month", "substr(dob_l, 1, 7) = substr(dob_r, 1, 7)", 0.1),
+                    Level("year", "substr(dob_l, 1, 4) = substr(dob_r, 1, 4)", 0.1),
+                    Level("decade", "substr(dob_l, 1, 3) = substr(dob_r, 1, 3)", 0.05),
+                    Level("different", "TRUE", 0.05),
+                ),
+                null_sql="dob_l IS NULL OR dob_r IS NULL",
+            ),
+            Comparison(
+                "postcode_level",
+                (
+                    Level("same", "postcode_l = postcode_r", 0.6),
+                    Level(
+                        "district",
+                        "split_part(postcode_l, ' ', 1) = split_part(postcode_r, ' ', 1)",
+                        0.2,
+                    ),
+                    Level("area", "substr(postcode_l, 1, 2) = substr(postcode_r, 1, 2)", 0.1),
+                    Level("different", "TRUE", 0.1),
+                ),
+                null_sql="postcode_l IS NULL OR postcode_r IS NULL",
+            ),
+            Comparison(
+                "birth_place_level",
+                (Level("same", "birth_place_l = birth_place_r", 0.8), Level("diff", "TRUE", 0.2)),
+                null_sql="birth_place_l IS NULL OR birth_place_r IS NULL",
+            ),
+            Comparison(
+                "occupation_level",
+                (Level("same", "occupation_l = occupation_r", 0.8), Level("diff", "TRUE", 0.2)),
+                null_sql="occupation_l IS NULL OR occupation_r IS NULL",
+            ),
+        ),
+        exact_blocking=(
+            "{t}.dob || '|' || substr({t}.name_key, 1, 2)",
+            "{t}.postcode || '|' || substr({t}.name_key, 1, 2)",
+            "{t}.dob || '|' || {t}.birth_place",
+        ),
+        # a link needs name evidence, unless date of birth and postcode both agree
+        link_requires=(
+            "name_level <> 'different' OR (dob_level = 'same' AND postcode_level = 'same')"
+        ),
+        token_block_max=40,
+        threshold=0.95,
+    )
+
+
+def hist_features() -> tuple[pa.Table, pa.Table, pa.Table]:
+    """(records, tokens, truth) of the historical figures set for our pipeline."""
+    from dualtrace.trade.linkage.party_names import name_tokens
+
+    rows = duckdb.execute(
+        "SELECT unique_id, cluster, full_name, first_name, surname, dob, postcode_fake, "
+        "birth_place, occupation FROM read_parquet(?) ORDER BY unique_id",
+        [str(HIST)],
+    ).fetchall()
+    ids, keys, dobs, posts, places, occs, truth = [], [], [], [], [], [], []
+    tok_ids, toks = [], []
+    for uid, cluster, full, first, sur, dob, post, place, occ in rows:
+        tokens = name_tokens(" ".join(x for x in (first, sur) if x) or (full or ""))
+        extra = [t for t in name_tokens(full or "") if t not in tokens]
+        ids.append(uid)
+        keys.append("".join(tokens) or None)
+        dobs.append(dob)
+        posts.append(post)
+        places.append(place)
+        occs.append(occ)
+        truth.append(cluster)
+        for t in (*tokens, *extra):
+            tok_ids.append(uid)
+            toks.append(t)
+    records = pa.table(
+        {
+            "id": ids,
+            "name_key": keys,
+            "dob": dobs,
+            "postcode": posts,
+            "birth_place": places,
+            "occupation": occs,
+            "is_new": [True] * len(ids),
+        }
+    )
+    return records, pa.table({"id": tok_ids, "token": toks}), pa.table({"id": ids, "truth": truth})
+
+
+def trade_features(strings: pa.Table) -> tuple[pa.Table, pa.Table, pa.Table]:
+    from dualtrace.trade.linkage.party_names import address_tokens, identifier_key, name_tokens
+
+    ids = strings.column("id").to_pylist()
+    names = strings.column("name").to_pylist()
+    addresses = strings.column("address").to_pylist()
+    keys, addr_keys, tok_ids, toks = [], [], [], []
+    for pid, name, address in zip(ids, names, addresses, strict=True):
+        tokens = name_tokens(name)
+        keys.append("".join(tokens))
+        addr_keys.append(" ".join(address_tokens(address)) if address else None)
+        for t in tokens:
+            tok_ids.append(pid)
+            toks.append(t)
+    records = pa.table(
+        {
+            "id": ids,
+            "name_key": keys,
+            "country": strings.column("country"),
+            "ident": [identifier_key(v) for v in strings.column("ident").to_pylist()],
+            "address_key": addr_keys,
+            "is_new": [True] * len(ids),
+        }
+    )
+    truth = pa.table({"id": ids, "truth": strings.column("truth")})
+    return records, pa.table({"id": tok_ids, "token": toks}), truth
+
+
+def run_ours(dataset: str, engine_name: str, rows: int) -> dict[str, Any]:
+    from dualtrace.trade.linkage.engines import DuckDBEngine, SparkEngine, spark_session
+    from dualtrace.trade.linkage.evaluation import cluster_pair_metrics
+    from dualtrace.trade.linkage.party_resolution import TRADE_PARTY_SPEC
+    from dualtrace.trade.linkage.pipeline import run_linkage
+
+    started = time.monotonic()
+    if dataset == "hist":
+        records, tokens, truth = hist_features()
+        spec = person_spec()
+    else:
+        records, tokens, truth = trade_features(trade_strings(trade_file(rows)))
+        spec = TRADE_PARTY_SPEC
+    prepared = time.monotonic()
+    engine = DuckDBEngine() if engine_name == "duckdb" else SparkEngine(spark_session())
+    linked_start = time.monotonic()
+    result, _params = run_linkage(engine, spec, records, tokens)
+    done = time.monotonic()
+    m = cluster_pair_metrics(_join(result.clusters, truth))
+    return {
+        "records": records.num_rows,
+        "pairs": result.pairs,
+        "seconds": done - started,
+        "seconds_features": prepared - started,
+        "seconds_engine_start": linked_start - prepared,
+        "seconds_linkage": done - linked_start,
+        "precision": m.precision,
+        "recall": m.recall,
+        "f1": m.f1,
+        "steps": result.seconds_by_step,
+    }
+
+
+def _join(clusters: pa.Table, truth: pa.Table) -> pa.Table:
+    con = duckdb.connect()
+    con.register("c", clusters)
+    con.register("t", truth)
+    table: pa.Table = con.execute(
+        "SELECT c.cluster_id AS cluster, t.truth FROM c JOIN t ON t.id = c.id"
+    ).to_arrow_table()
+    return table
+
+
+# --------------------------------------------------------------------------- Splink
+
+
+def run_splink(dataset: str, engine_name: str, rows: int) -> dict[str, Any]:
+    import splink.comparison_library as cl
+    from splink import DuckDBAPI, Linker, SettingsCreator, block_on
+
+    from dualtrace.trade.linkage.evaluation import cluster_pair_metrics
+
+    started = time.monotonic()
+    if engine_name == "spark":
+        from splink import SparkAPI
+
+        from dualtrace.trade.linkage.engines import spark_session
+
+        spark = spark_session()
+        db_api: Any = SparkAPI(spark_session=spark)
+    else:
+        con = duckdb.connect()
+        db_api = DuckDBAPI(connection=con)
+    if dataset == "hist":
+        table = duckdb.execute(
+            "SELECT *, first_name || ' ' || surname AS first_name_surname FROM read_parquet(?)",
+            [str(HIST)],
+        ).to_arrow_table()
+        truth = table.select(["unique_id", "cluster"]).rename_columns(["id", "truth"])
+        settings = SettingsCreator(
+            link_type="dedupe_only",
+            blocking_rules_to_generate_predictions=[
+                block_on("first_name", "surname"),
+                block_on("surname", "dob"),
+                block_on("first_name", "dob"),
+                block_on("postcode_fake", "first_name"),
+                block_on("postcode_fake", "surname"),
+                block_on("dob", "birth_place"),
+                block_on("substr(postcode_fake,1,3)", "dob"),
+                block_on("substr(postcode_fake,1,3)", "first_name"),
+                block_on("substr(postcode_fake,1,3)", "surname"),
+                block_on("substr(first_name,1,2)", "substr(surname,1,2)", "substr(dob,1,4)"),
+            ],
+            comparisons=[
+                cl.ForenameSurnameComparison(
+                    "first_name", "surname", forename_surname_concat_col_name="first_name_surname"
+                ),
+                cl.DateOfBirthComparison("dob", input_is_string=True),
+                cl.PostcodeComparison("postcode_fake"),
+                cl.ExactMatch("birth_place").configure(term_frequency_adjustments=True),
+                cl.ExactMatch("occupation").configure(term_frequency_adjustments=True),
+            ],
+            retain_intermediate_calculation_columns=False,
+        )
+        deterministic = [
+            block_on("first_name", "surname", "dob"),
+            block_on("substr(first_name,1,2)", "surname", "substr(postcode_fake,1,2)"),
+            block_on("dob", "postcode_fake"),
+        ]
+        em_rules = [block_on("first_name", "surname"), block_on("dob")]
+    else:
+        strings = trade_strings(trade_file(rows))
+        records, _tokens, truth = trade_features(strings)
+        # the same normalised names we use, so only the linkage method differs
+        table = records.drop_columns(["is_new"]).rename_columns(
+            ["unique_id", "name_key", "country", "ident", "address_key"]
+        )
+        settings = SettingsCreator(
+            link_type="dedupe_only",
+            blocking_rules_to_generate_predictions=[
+                block_on("name_key"),
+                block_on("ident"),
+                block_on("address_key"),
+                block_on("substr(name_key,1,6)", "country"),
+            ],
+            comparisons=[
+                cl.JaroWinklerAtThresholds("name_key", [0.95, 0.88]).configure(
+                    term_frequency_adjustments=True
+                ),
+                cl.ExactMatch("country"),
+                cl.ExactMatch("ident"),
+                cl.LevenshteinAtThresholds("address_key", [2, 6]),
+            ],
+        )
+        deterministic = [block_on("name_key", "country"), block_on("ident")]
+        em_rules = [block_on("country"), block_on("substr(name_key,1,4)")]
+    sdf = db_api.register(table)
+    linker = Linker(sdf, settings)
+    linker.training.estimate_probability_two_random_records_match(deterministic, recall=0.6)
+    linker.training.estimate_u_using_random_sampling(max_pairs=6e6)
+    for rule in em_rules:
+        linker.training.estimate_parameters_using_expectation_maximisation(
+            rule, estimate_without_term_frequencies=True
+        )
+    predictions = linker.inference.predict(threshold_match_probability=0.2)
+    clusters = linker.clustering.cluster_pairwise_predictions_at_threshold(
+        predictions, threshold_match_probability=0.95
+    )
+    if engine_name == "spark":
+        out = clusters.as_spark_dataframe().select("unique_id", "cluster_id").toArrow()
+    else:
+        out = con.execute(
+            f"SELECT unique_id, cluster_id FROM {clusters.physical_name}"
+        ).to_arrow_table()
+    done = time.monotonic()
+    out = out.rename_columns(["id", "cluster_id"])
+    m = cluster_pair_metrics(_join(out, truth))
+    return {
+        "records": table.num_rows,
+        "seconds": done - started,
+        "precision": m.precision,
+        "recall": m.recall,
+        "f1": m.f1,
+    }
+
+
+# --------------------------------------------------------------------------- driver
+
+
+def worker(args: argparse.Namespace) -> None:
+    fn = run_ours if args.tool == "dualtrace" else run_splink
+    result = fn(args.dataset, args.engine, args.rows)
+    sys.stdout.write("RESULT " + json.dumps(result) + "\n")
+
+
+def measure(tool: str, dataset: str, engine: str, rows: int, timeout: float) -> dict[str, Any]:
+    """Run one case in a subprocess; peak RSS of its whole tree (JVM included)."""
+    cmd = [sys.executable, __file__, "--worker", "--tool", tool, "--dataset", dataset,
+           "--engine", engine, "--rows", str(rows)]  # fmt: skip
+    started = time.monotonic()
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    peak = 0
+    ps = psutil.Process(proc.pid)
+    while proc.poll() is None:
+        try:
+            rss = ps.memory_info().rss + sum(
+                c.memory_info().rss for c in ps.children(recursive=True)
+            )
+            peak = max(peak, rss)
+        except psutil.Error:
+            pass
+        if time.monotonic() - started > timeout:
+            proc.kill()
+            return {"error": f"timeout after {timeout:.0f}s"}
+        time.sleep(0.2)
+    out = proc.stdout.read() if proc.stdout else ""
+    for line in out.splitlines():
+        if line.startswith("RESULT "):
+            result: dict[str, Any] = json.loads(line[7:])
+            result["peak_gb"] = peak / 1e9
+            result["wall"] = time.monotonic() - started
+            return result
+    return {"error": f"exit {proc.returncode}"}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--tool", default="dualtrace")
+    parser.add_argument("--dataset", default="hist")
+    parser.add_argument("--engine", default="duckdb")
+    parser.add_argument("--rows", type=int, default=1_000_000, help="trade records")
+    parser.add_argument("--only", choices=("hist", "trade"))
+    parser.add_argument("--no-spark", action="store_true")
+    parser.add_argument(
+        "--spark-rows", type=int, default=100_000, help="trade records for the Spark cases"
+    )
+    parser.add_argument("--timeout", type=float, default=3600)
+    args = parser.parse_args()
+    if args.worker:
+        worker(args)
+        return
+    datasets = [args.only] if args.only else ["hist", "trade"]
+    engines = ["duckdb"] if args.no_spark else ["duckdb", "spark"]
+    if "trade" in datasets:
+        trade_file(args.rows)
+        if not args.no_spark:
+            trade_file(args.spark_rows)
+    results = []
+    for dataset in datasets:
+        for engine in engines:
+            rows = args.rows if engine == "duckdb" else args.spark_rows
+            for tool in ("splink", "dualtrace"):
+                res = measure(tool, dataset, engine, rows, args.timeout)
+                label = "hist 50k" if dataset == "hist" else f"trade {rows:,} rec"
+                results.append((label, engine, tool, res))
+                print(f"done {label} {engine} {tool}: {res}", file=sys.stderr, flush=True)
+    print_table(results)
+
+
+def print_table(results: list[tuple[str, str, str, dict[str, Any]]]) -> None:
+    header = (
+        f"{'data':<18} {'engine':<7} {'tool':<10} {'records':>9} {'time s':>8} "
+        f"{'peak GB':>8} {'P':>6} {'R':>6} {'F1':>6}  {'time/Splink':>11} {'mem/Splink':>10}"
+    )
+    print(header)
+    print("-" * len(header))
+    anchors = {(d, e): r for d, e, t, r in results if t == "splink" and "error" not in r}
+    for data, engine, tool, r in results:
+        if "error" in r:
+            print(f"{data:<18} {engine:<7} {tool:<10} {r['error']}")
+            continue
+        a = anchors.get((data, engine))
+        ratio_t = f"{r['wall'] / a['wall']:.2f}x" if a else "-"
+        ratio_m = f"{r['peak_gb'] / a['peak_gb']:.2f}x" if a else "-"
+        print(
+            f"{data:<18} {engine:<7} {tool:<10} {r['records']:>9,} {r['wall']:>8.1f} "
+            f"{r['peak_gb']:>8.2f} {r['precision']:>6.3f} {r['recall']:>6.3f} {r['f1']:>6.3f}"
+            f"  {ratio_t:>11} {ratio_m:>10}"
+        )
+
+
+if __name__ == "__main__":
+    main()
