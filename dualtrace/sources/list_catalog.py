@@ -34,6 +34,14 @@ class ListSource:
     read: Reader
 
 
+def _meti(path: Path, version: str | None) -> list[ReadResult]:
+    """One METI list text, or every ``*tokutei*.txt`` list in a folder, as one version."""
+    files = sorted(path.glob("*tokutei*.txt")) if path.is_dir() else [path]
+    if not files:
+        raise InputError("no METI list texts (*tokutei*.txt) here", file=str(path))
+    return [read_meti(files, version)]
+
+
 def _ofac_sdn(path: Path, version: str | None) -> list[ReadResult]:
     from dualtrace.sources.ofac_sdn import read_ofac_sdn
 
@@ -54,6 +62,15 @@ LIST_SOURCES: dict[str, ListSource] = {
             "sdn.csv",
             _CSV,
             100_000,
+            _ofac_sdn,
+        ),
+        ListSource(
+            "ofac-cons",
+            "OFAC consolidated (non-SDN) list, CSV set (cons_prim + alt/add/comments)",
+            "https://sanctionslistservice.ofac.treas.gov/api/PublicationPreview/exports/CONS_PRIM.CSV",
+            "cons_prim.csv",
+            _CSV,
+            10_000,
             _ofac_sdn,
         ),
         ListSource(
@@ -126,7 +143,7 @@ LIST_SOURCES: dict[str, ListSource] = {
             "list_russia_tokutei.pdf.txt",
             _TXT,
             1_000,
-            lambda p, v: [read_meti([p], v)],
+            _meti,
         ),
     )
 }
@@ -140,3 +157,8 @@ def list_source(name: str) -> ListSource:
         raise InputError(
             f"unknown list {name!r}; known: {', '.join(sorted(LIST_SOURCES))}"
         ) from None
+
+
+def read_named(name: str, path: Path, version: str | None = None) -> list[ReadResult]:
+    """Read a file of catalogue list ``name`` (the benchmark and scripts use this)."""
+    return list_source(name).read(Path(path), version)

@@ -216,3 +216,41 @@ def test_name_keys_strip_legal_forms_and_need_substance() -> None:
     assert a & b
     assert not name_keys("GSKB")  # one token: too weak to merge on
     assert name_keys("SAEED, Hafiz", person=True) == name_keys("Hafiz SAEED", person=True)
+
+
+def test_cli_resolve_decisions_split_merge(shared_data: Path, tmp_path: Path) -> None:
+    """The commands end to end on two real lists: BIS MIEU and METI both list the GRU."""
+    import orjson
+    from typer.testing import CliRunner
+
+    from dualtrace.show.cli.app import app
+
+    static = shared_data / "lists/opensanctions-static"
+    store = str(tmp_path / "cli.duckdb")
+    runner = CliRunner()
+
+    def run(*args: str) -> object:
+        result = runner.invoke(app, [*args, "--store", store], catch_exceptions=False)
+        assert result.exit_code == 0, result.output
+        return orjson.loads(result.stdout) if "--json" in args else result.stdout
+
+    run("load", "static-list", "us_bis_mieu", str(static / "us_bis_mieu/mieu.csv"), "--json")
+    run("load", "meti", str(static / "jp_meti_ru/250912_list_russia_tokutei.pdf.txt"), "--json")
+    summary = run("resolve", "--json")
+    assert isinstance(summary, dict) and summary["groups"] >= 1
+    gru_meti = meti_entity_id("Main Intelligence Directorate", "")
+    found = run("decisions", gru_meti, "--json")
+    assert isinstance(found, list) and len(found) == 1
+    decision = found[0]
+    assert any(
+        link["key"].startswith("name:") and link["key"].endswith("|ru")
+        for link in decision["evidence"]["links"]
+    )
+    assert {"us_bis_mieu", "jp_meti_enduser"} == set(decision["evidence"]["datasets"].values())
+    shown = run("show", decision["canonical_id"], "--json")
+    assert "jp_meti_enduser" in str(shown) and "us_bis_mieu" in str(shown)
+    run("split", decision["canonical_id"], "--json")
+    after = run("decisions", gru_meti, "--json")
+    assert isinstance(after, list) and [d["method"] for d in after] == ["split"]
+    merged = run("merge", *decision["entity_ids"], "--reason", "same GRU", "--json")
+    assert isinstance(merged, dict) and merged["method"] == "manual"
