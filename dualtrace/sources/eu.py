@@ -197,7 +197,12 @@ def split_cell(text: str) -> list[str]:
     """FORMAT.md multi-values: ``;``-separated, CSV-quoted when a value holds ``;``."""
     if not text.strip():
         return []
-    values = next(csv.reader([_INVISIBLE.sub("", text)], delimiter=";", skipinitialspace=True))
+    # Values never span lines; a stray line break must not break the cell's parse.
+    flat = " ".join(_INVISIBLE.sub("", text).split())
+    try:
+        values = next(csv.reader([flat], delimiter=";", skipinitialspace=True))
+    except csv.Error:  # e.g. a NUL byte: fall back to a plain split, losing no value
+        values = flat.split(";")
     return [v.strip() for v in values if v.strip()]
 
 
@@ -263,6 +268,9 @@ def add_dates(
     entity: StatementEntity, prop: str, text: str, at: SourcePointer, report: LoadReport
 ) -> None:
     """Every date printed in a cell, at the precision printed."""
+    if entity.schema.get(prop) is None:  # e.g. a birth date printed for a company
+        add_checked(entity, prop, text, at, report)  # kept as a note, not lost
+        return
     dates = parse_printed_dates(text)
     if not dates:
         report.issue(at.file or "", at.row, prop, f"no date found in {text!r}")
@@ -278,13 +286,16 @@ def add_contact(
 ) -> None:
     """An e-mail or website cell; several printed in one value ("a@x.ru, www.x.ru") or
     with a note ("http://x.ru (offline)") are each kept when FtM accepts them."""
+    if entity.schema.get(prop) is None:
+        add_checked(entity, prop, text, at, report)
+        return
     if add_value(entity, prop, text, at) is not None:
         return
     added = False
     for token in _CONTACT_TOKEN.findall(text):
         token = token.rstrip(".,;)")
         target = "email" if "@" in token else "website"
-        if add_value(entity, target, token, at) is not None:
+        if entity.schema.get(target) is not None and add_value(entity, target, token, at):
             added = True
     if not added:
         report.issue(at.file or "", at.row, prop, f"not a usable {prop}: {text[:120]!r}")
@@ -301,6 +312,9 @@ def add_phone(
     entry's country as the dialling region, as FtM's phone type expects."""
     text = text.strip()
     if not text:
+        return
+    if entity.schema.get("phone") is None:  # a vessel has no phone in FtM
+        add_checked(entity, "phone", text, at, report)
         return
     if add_value(entity, "phone", text, at) is not None:
         return
@@ -641,7 +655,7 @@ def _fsf_entity(
         add_checked(entity, "position", _attr(na, "function"), nat, report)
         add_checked(entity, "title", _attr(na, "title"), nat, report)
         gender = _attr(na, "gender")
-        if gender in ("M", "F"):
+        if gender in ("M", "F") and entity.schema.get("gender") is not None:
             add_value(entity, "gender", "male" if gender == "M" else "female", nat)
     if not has_name:
         report.issue(path.name, elem.sourceline, "nameAlias", "entity without a strong name")

@@ -238,6 +238,16 @@ def read_hmt_csv(path: Path, version: str | None = None) -> ReadResult:
         if entity is None:
             entity = make_entity(dataset, schema, f"gb-hmt-{gid}")
             entities[gid] = entity
+        elif entity.schema.name != schema:
+            report.issue(
+                path.name,
+                num,
+                "Group Type",
+                f"group {gid} was {entity.schema.name} on an earlier row, here {group_type!r}; "
+                "the first type is kept",
+            )
+        # What a row may say depends on the group's entity, not on this row's label.
+        schema = entity.schema.name
         parts = [r[f"Name {i}"] for i in range(1, 7)]
         name = " ".join(p for p in parts if p)
         alias_type = r["Alias Type"].lower()

@@ -142,7 +142,7 @@ def _record(
         values = [child_text(dob, t) for t in ("DATE", "YEAR", "FROM_YEAR", "TO_YEAR")]
         found = [d for v in values if v for d in parse_printed_dates(v)]
         for value in found:
-            add_value(entity, "birthDate", value, dat)
+            add_checked(entity, "birthDate", value, dat, report)
         if not found and any(values):
             report.issue(path.name, dob.sourceline, "DATE_OF_BIRTH", f"no date in {values!r}")
     for pob in children(elem, f"{kind}_PLACE_OF_BIRTH"):

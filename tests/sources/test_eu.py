@@ -338,3 +338,23 @@ def test_load_into_store_and_read_back(shared_data: Path, store: Store) -> None:
 def test_version_on_a_folder_dates_every_file(shared_data: Path) -> None:
     results = read_eu(_journal(shared_data) / "amendments", version="2026-08-14")
     assert {(r.version.version, r.version.basis) for r in results} == {("2026-08-14", "given")}
+
+
+def test_properties_the_schema_lacks_are_kept_as_notes(shared_data: Path, tmp_path: Path) -> None:
+    """Fuzz findings: a vessel with a phone, a company with a birth date, a cell with a
+    line break must load (kept as notes), not crash."""
+    src = _journal(shared_data) / "consolidated" / "32014R0208.csv"
+    rows = list(csv.reader(src.read_text(encoding="utf-8").splitlines()))
+    header = rows[0]
+    row = rows[1][:]
+    row[header.index("schema")] = "Vessel"
+    row[header.index("phone")] = "+7 (495) 787-89-55"
+    row[header.index("alias")] = "First\rSecond; Third"
+    bad = tmp_path / "32014R0208.csv"
+    with bad.open("w", encoding="utf-8", newline="") as fh:
+        csv.writer(fh).writerows([header, row])
+    (vessel,) = [e for e in read_eu_journal_csv(bad).entities if e.schema.name == "Vessel"]
+    assert any("+7 (495) 787-89-55" in n for n in vessel.get("notes"))
+    birth = row[header.index("birthDate")]
+    assert birth and f"birthDate: {birth}" in vessel.get("notes")
+    assert {"First Second", "Third"} <= set(vessel.get("alias"))

@@ -185,3 +185,21 @@ def test_hmt_truncated_record(shared_data: Path, tmp_path: Path) -> None:
     with pytest.raises(InputError) as err:
         read_uk(bad)
     assert err.value.file == str(bad) and err.value.row == 22
+
+
+def test_hmt_group_type_changing_between_rows_is_reported(
+    shared_data: Path, tmp_path: Path
+) -> None:
+    """Fuzz finding: a group first typed as an entity, then given a birth date."""
+    lines = _hmt(shared_data).read_text(encoding="utf-8").splitlines()
+    rows = list(csv.reader(lines))
+    header = rows[1]
+    first = rows[2][:]
+    first[header.index("Group Type")] = "Entity"
+    bad = tmp_path / "hmt.csv"
+    with bad.open("w", encoding="utf-8", newline="") as fh:
+        csv.writer(fh).writerows([rows[0], header, first, *rows[2:]])
+    result = read_hmt_csv(bad)
+    entities = {str(e.id): e for e in result.entities}
+    assert entities["gb-hmt-9053"].schema.name == "Organization"
+    assert any(i.field == "Group Type" and i.row == 4 for i in result.report.issues)
