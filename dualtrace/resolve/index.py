@@ -20,6 +20,7 @@ import time
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from followthemoney import model
@@ -33,8 +34,20 @@ from dualtrace.resolve.records import Record, build_record, get_schema, record_f
 from dualtrace.resolve.scorer import DEFAULT_THRESHOLD, MatchScore, score_records
 from dualtrace.store.duckdb_store import Store
 
-# Bump when the pickled index layout or normalisation changes, to invalidate caches.
-INDEX_FORMAT = "dualtrace-screening-1"
+INDEX_FORMAT = "dualtrace-screening-2"
+
+
+def _code_fingerprint() -> str:
+    """Hash of the code that shapes an index: a cache from older code is never reused."""
+    import dualtrace.names as names_pkg
+    import dualtrace.resolve as resolve_pkg
+
+    digest = hashlib.sha1(INDEX_FORMAT.encode())
+    for pkg in (names_pkg, resolve_pkg):
+        folder = Path(pkg.__file__ or "").parent
+        for path in sorted(folder.glob("*.py")):
+            digest.update(path.read_bytes())
+    return digest.hexdigest()[:12]
 
 # Tokens in more entities than this share are skipped for retrieval (still scored).
 COMMON_SHARE = 0.05
@@ -325,7 +338,7 @@ def store_signature(store: Store, as_of: str | None = None) -> str:
     rows = store.con.execute(
         "SELECT dataset, version, load_id FROM dataset_versions ORDER BY dataset, version"
     ).fetchall()
-    return hashlib.sha1(repr((INDEX_FORMAT, as_of, rows)).encode()).hexdigest()[:16]
+    return hashlib.sha1(repr((_code_fingerprint(), as_of, rows)).encode()).hexdigest()[:16]
 
 
 def load_or_build(store: Store, as_of: str | None = None, cache: bool = True) -> ScreeningIndex:
