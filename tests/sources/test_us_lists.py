@@ -12,6 +12,8 @@ from dualtrace.model.provenance import SourcePointer
 from dualtrace.sources.base import ReadResult
 from dualtrace.sources.ofac_xml import read_ofac_xml
 from dualtrace.sources.us_csl import dpl_entity_id, read_csl, read_dpl
+from dualtrace.store import Store
+from dualtrace.store.diff import diff_versions
 
 
 def _entities(result: ReadResult) -> dict[str, StatementEntity]:
@@ -222,3 +224,22 @@ def test_dpl_bad_date_names_row_and_field(shared_data: Path, tmp_path: Path) -> 
     with pytest.raises(InputError) as exc:
         list(result.entities)
     assert (exc.value.row, exc.value.field) == (3, "Effective_Date")
+
+
+def test_dpl_versions_diff_and_as_of(shared_data: Path, tmp_path: Path, store: Store) -> None:
+    """Two publications of the DPL: who was added, and who was listed on a given date."""
+    lines = (shared_data / "lists/us-csl/dpl_bis_denied_persons.txt").read_text().splitlines()
+    older = tmp_path / "dpl_old.txt"
+    older.write_text("\n".join(lines[:-3]) + "\n")  # the last three orders not yet issued
+    for path, version in ((older, "2023-06-01"), (tmp_path / "dpl.txt", None)):
+        if version is None:
+            path.write_text("\n".join(lines) + "\n")
+        r = read_dpl(path, version)
+        store.load(r.dataset, r.version, r.statements(), r.report)
+    d = diff_versions(store, "us_bis_dpl", "2023-06-01", "2023-11-28")
+    added = {row[0] for row in d.added if "-sanction-" not in row[0]}
+    # three rows, two denied parties (one party has two addresses: one entity)
+    assert len(added) == 2 and not d.removed
+    newest = next(iter(added))
+    assert store.entity_statements(newest, as_of="2023-07-01") == []
+    assert store.entity_statements(newest)
