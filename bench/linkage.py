@@ -25,8 +25,10 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 from typing import Any
@@ -38,7 +40,10 @@ import pyarrow as pa
 REPO = Path(__file__).resolve().parents[1]
 DATA = REPO.parent / "shared" / "data"
 HIST = DATA / "linkage" / "splink" / "historical_figures_with_errors_50k.parquet"
-CACHE = REPO / "bench" / ".cache"
+# generated inputs are cached outside the repo (they are large and reproducible by seed)
+CACHE = Path(
+    os.environ.get("DUALTRACE_BENCH_CACHE", Path(tempfile.gettempdir()) / "dualtrace-bench")
+)
 
 sys.path.insert(0, str(REPO))
 

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import itertools
 import random
 import re
 from collections.abc import Iterator
@@ -351,7 +352,8 @@ class TradeGenerator:
         self.noise = NameNoise(self.rng)
         self.parties = parties
         # Popularity: a few parties trade a lot (Zipf-like), most trade rarely.
-        self.weights = [1.0 / (i + 1) ** 0.8 for i in range(len(parties))]
+        weights = [1.0 / (i + 1) ** 0.8 for i in range(len(parties))]
+        self.cum_weights = list(itertools.accumulate(weights))
         self.rng.shuffle(self.parties)
         self.start = dt.date(2022, 3, 1)
         hk = [p for p in parties if p.country == "HK" and p.address]
@@ -445,7 +447,7 @@ class TradeGenerator:
     def _hk_front(self) -> dict[str, Any]:
         front = self.rng.choice(self.hk_fronts)
         if self.rng.random() < 0.5:
-            distributor = self.rng.choices(self.parties, self.weights)[0]
+            distributor = self.rng.choices(self.parties, cum_weights=self.cum_weights)[0]
             return self._record(
                 self._mention(distributor),
                 self._mention(front),
@@ -460,7 +462,7 @@ class TradeGenerator:
         )
 
     def _split_order(self) -> Iterator[dict[str, Any]]:
-        seller, buyer = self.rng.choices(self.parties, self.weights, k=2)
+        seller, buyer = self.rng.choices(self.parties, cum_weights=self.cum_weights, k=2)
         goods = _goods(self.rng, ("8542", "8526", "8517"))
         day = self.start + dt.timedelta(days=self.rng.randrange(0, 880))
         for i in range(self.rng.randint(3, 6)):
@@ -487,7 +489,9 @@ class TradeGenerator:
             elif r < 0.02:
                 batch = list(self._split_order())
             else:
-                exporter, importer = self.rng.choices(self.parties, self.weights, k=2)
+                exporter, importer = self.rng.choices(
+                    self.parties, cum_weights=self.cum_weights, k=2
+                )
                 batch = [
                     self._record(
                         self._mention(exporter), self._mention(importer), _goods(self.rng), None
