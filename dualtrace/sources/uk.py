@@ -281,9 +281,27 @@ def read_hmt_csv(path: Path, version: str | None = None) -> ReadResult:
                 add_countries(entity, "nationality", r["Nationality"], at, report)
             if r["Passport Number"]:
                 add_ids(entity, "passportNumber", r["Passport Number"], False, at, report)
+                _hmt_document(
+                    extra,
+                    entity,
+                    "Passport",
+                    r["Passport Number"],
+                    r["Passport Details"],
+                    at,
+                    report,
+                )
             add_checked(entity, "position", r["Position"], at, report)
         if r["National Identification Number"]:
             add_ids(entity, "idNumber", r["National Identification Number"], False, at, report)
+            _hmt_document(
+                extra,
+                entity,
+                "Identification",
+                r["National Identification Number"],
+                r["NI Details"],
+                at,
+                report,
+            )
         address_parts = [r[f"Address {i}"] for i in range(1, 7)] + [r["Post/Zip Code"]]
         full = ", ".join(p for p in [*address_parts, r["Country"]] if p)
         if any(address_parts):
@@ -323,6 +341,28 @@ def read_hmt_csv(path: Path, version: str | None = None) -> ReadResult:
     _promote_names(entities.values(), path, report)
     result = [*entities.values(), *sanctions.values(), *extra.values()]
     return ReadResult(HMT_DATASET, vinfo, report, iter(result))
+
+
+def _hmt_document(
+    extra: dict[str, StatementEntity],
+    holder: StatementEntity,
+    schema: str,
+    number: str,
+    details: str,
+    at: SourcePointer,
+    report: LoadReport,
+) -> None:
+    """A passport or national id as its own entity, with OFSI's details (issuer, dates)."""
+    key = re.sub(r"[^0-9a-z]+", "-", number.lower()).strip("-")[:40]
+    doc_id = f"{holder.id}-doc-{key}"
+    doc = extra.get(doc_id)
+    if doc is None:
+        doc = make_entity(HMT_DATASET.name, schema, doc_id)
+        add_value(doc, "holder", holder.id, at)
+        add_value(doc, "number", number, at)
+        add_value(doc, "type", "passport" if schema == "Passport" else "national id", at)
+        extra[doc_id] = doc
+    add_checked(doc, "description", details or None, at, report)
 
 
 def _promote_names(entities: Iterable[StatementEntity], path: Path, report: LoadReport) -> None:

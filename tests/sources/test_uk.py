@@ -157,6 +157,9 @@ def test_hmt_sample_groups_rows(shared_data: Path) -> None:
     assert sanction.get("unscId") == ["QDi.263"]
     assert sanction.get("authorityId") == ["AQD0183"]
     assert saeed.get("addressEntity")
+    (doc,) = [e for e in entities.values() if e.schema.name == "Identification"]
+    assert doc.get("holder") == ["gb-hmt-9215"]
+    assert doc.get("number") == ["3520025509842-7 (Pakistani)"]
 
 
 def test_hmt_missing_columns(shared_data: Path, tmp_path: Path) -> None:
