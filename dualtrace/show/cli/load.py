@@ -133,7 +133,9 @@ def register(app: typer.Typer) -> None:
 
         A folder with several dated publications loads each as its own version.
         """
-        store_results(read_ofac_sdn(path, version), store, as_json)
+        with err_console.status(f"reading {path}"):
+            results = read_ofac_sdn(path, version)
+        store_results(results, store, as_json)
 
     @load.command("ftm")
     def load_ftm(
@@ -149,8 +151,6 @@ def register(app: typer.Typer) -> None:
         as_json: JsonOpt = False,
     ) -> None:
         """Load FollowTheMoney JSON lines (e.g. OpenSanctions or Aleph exports)."""
-        store_results(
-            [read_ftm(path, dataset=dataset, version=version, reliability=reliability)],
-            store,
-            as_json,
-        )
+        with err_console.status(f"reading {path}"):
+            result = read_ftm(path, dataset=dataset, version=version, reliability=reliability)
+        store_results([result], store, as_json)
