@@ -18,8 +18,11 @@ from __future__ import annotations
 
 import contextlib
 import io
+import json
 import re
 import signal
+import subprocess
+import sys
 import tempfile
 import zipfile
 from collections.abc import Callable, Iterator
@@ -523,6 +526,39 @@ def run_target(
         finally:
             path.unlink(missing_ok=True)
     return RunResult("loaded")
+
+
+def run_isolated(
+    target: ReaderTarget, data: bytes, data_dir: Path, timeout: float = 60.0
+) -> tuple[RunResult, float]:
+    """:func:`run_target` in a child process that is killed at ``timeout``: for inputs
+    (bombs) where a reader may sit in C code that an alarm cannot interrupt. Returns
+    the result and the child's peak memory in MB."""
+    with tempfile.TemporaryDirectory(prefix="dt-iso-") as tmp:
+        work = Path(tmp)
+        (work / "input.bin").write_bytes(data)
+        code = (
+            "import json, resource, sys\n"
+            "from pathlib import Path\n"
+            "from dualtrace.security import reader_fuzzing as rf\n"
+            f"rf._DATA_DIR[0] = Path({str(data_dir)!r})\n"
+            f"t = next(x for x in rf.TARGETS if x.name == {target.name!r})\n"
+            f"w = Path({str(work)!r})\n"
+            "r = rf.run_target(t, (w / 'input.bin').read_bytes(), w, timeout=1e6)\n"
+            "mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024\n"
+            "print(json.dumps([r.outcome, r.detail, mb]))\n"
+        )
+        try:
+            proc = subprocess.run(
+                [sys.executable, "-c", code], capture_output=True, text=True, timeout=timeout
+            )
+        except subprocess.TimeoutExpired:
+            return RunResult("hang", f"reader still running after {timeout}s"), float("nan")
+        lines = proc.stdout.strip().splitlines()
+        if proc.returncode != 0 or not lines:
+            return RunResult("crash", f"child died ({proc.returncode}): {proc.stderr[-300:]}"), 0.0
+        outcome, detail, peak = json.loads(lines[-1])
+        return RunResult(outcome, detail), float(peak)
 
 
 # ---------------------------------------------------------------------------- bombs
