@@ -27,7 +27,7 @@ from dualtrace.security.backup import (
     restore,
     table_fingerprints,
 )
-from dualtrace.sources.ofac_sdn import SDN_DATASET
+from dualtrace.sources.ofac_sdn import SDN_DATASET, read_ofac_sdn
 from dualtrace.store import Store
 from dualtrace.store.duckdb_store import ENV_FAULT_BEFORE_COMMIT
 from tests.security.ofac_slice import cut_ofac_slice, load_ofac
@@ -358,3 +358,42 @@ def _no_fault_env(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     monkeypatch.delenv(ENV_FAULT_BEFORE_FINAL, raising=False)
     monkeypatch.delenv(ENV_FAULT_BEFORE_COMMIT, raising=False)
     yield
+
+
+def test_reads_go_on_while_a_load_writes(loaded: Path, ofac_primary: Path) -> None:
+    """A load holds its transaction open; readers on the same store keep answering from
+    the last committed state and see the new version only after COMMIT."""
+    import threading
+
+    from followthemoney.statement import Statement
+
+    paused = threading.Event()
+    resume = threading.Event()
+    with Store.open(loaded) as store:
+        before = store.con.execute("SELECT count(*) FROM statements").fetchone()
+        [result] = read_ofac_sdn(ofac_primary, version="2021-09-01")
+
+        def slow_statements() -> Iterator[Statement]:
+            for i, stmt in enumerate(result.statements()):
+                if i == 500:
+                    paused.set()
+                    resume.wait(60)
+                yield stmt
+
+        def load() -> None:
+            store.load(result.dataset, result.version, slow_statements(), result.report)
+
+        writer = threading.Thread(target=load)
+        writer.start()
+        assert paused.wait(60)
+        reader = store.con.cursor()
+        during = reader.execute("SELECT count(*) FROM statements").fetchone()
+        versions = reader.execute(
+            "SELECT version FROM dataset_versions ORDER BY version"
+        ).fetchall()
+        resume.set()
+        writer.join(60)
+        after = reader.execute("SELECT count(*) FROM statements").fetchone()
+        reader.close()
+    assert during == before and versions == [("2021-07-07",)]
+    assert after is not None and before is not None and after[0] > before[0]
