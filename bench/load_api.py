@@ -53,6 +53,8 @@ class PhaseResult:
     latencies: dict[str, list[float]] = field(default_factory=dict)
     statuses: dict[int, int] = field(default_factory=dict)
     transport_errors: int = 0
+    error_types: dict[str, int] = field(default_factory=dict)
+    load_average: float = 0.0
 
     def record(self, kind: str, status: int, latency: float) -> None:
         self.statuses[status] = self.statuses.get(status, 0) + 1
@@ -173,8 +175,10 @@ async def drive(
             started = time.perf_counter()
             try:
                 resp = await http.request(method, url, json=body, headers=headers)
-            except httpx.HTTPError:
+            except httpx.HTTPError as exc:
                 result.transport_errors += 1
+                kind_name = type(exc).__name__
+                result.error_types[kind_name] = result.error_types.get(kind_name, 0) + 1
                 continue
             result.record(kind, resp.status_code, time.perf_counter() - started)
             if resp.status_code == 429:
@@ -184,6 +188,7 @@ async def drive(
     async with httpx.AsyncClient(base_url=base, limits=limits, timeout=30) as http:
         await asyncio.gather(*(client(n, http) for n in range(clients)))
     result.seconds = time.monotonic() - started
+    result.load_average = os.getloadavg()[0]
     return result
 
 
@@ -219,7 +224,11 @@ def report(results: list[PhaseResult]) -> None:
             )
         other = {s: n for s, n in r.statuses.items() if s not in (200, 429)}
         if other or r.transport_errors:
-            print(f"  {r.name} errors: statuses {other}, transport {r.transport_errors}")
+            print(
+                f"  {r.name} errors: statuses {other}, transport {r.transport_errors} "
+                f"{r.error_types}"
+            )
+        print(f"  {r.name}: host load average {r.load_average:.1f} on {os.cpu_count()} cores")
 
 
 def guard_overhead(requests: int = 3000) -> tuple[float, float]:
