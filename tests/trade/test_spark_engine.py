@@ -16,8 +16,8 @@ from dualtrace.store import Store
 from dualtrace.trade.linkage.engines import DuckDBEngine, SparkEngine, spark_session, to_spark_sql
 from dualtrace.trade.linkage.party_resolution import (
     TRADE_PARTY_SPEC,
-    _features,
     _trade_strings,
+    party_features,
 )
 from dualtrace.trade.linkage.pipeline import run_linkage
 from dualtrace.trade.loader import load_trade
@@ -48,7 +48,8 @@ def test_sql_translation_keeps_the_functions_spark_needs() -> None:
 
 
 def test_duckdb_and_spark_produce_the_same_clusters(spark: Any, small_store: Store) -> None:
-    records, tokens = _features(_trade_strings(small_store), set())
+    features = party_features(_trade_strings(small_store), set())
+    records, tokens = features.records, features.tokens
     duck, duck_params = run_linkage(DuckDBEngine(), TRADE_PARTY_SPEC, records, tokens)
     sprk, sprk_params = run_linkage(SparkEngine(spark), TRADE_PARTY_SPEC, records, tokens)
     assert duck.pairs == sprk.pairs > 0

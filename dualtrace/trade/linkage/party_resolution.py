@@ -201,7 +201,32 @@ ORDER BY s.canonical_id, s.prop, s.value
     return out
 
 
-def _features(strings: list[PartyString], new: set[str]) -> tuple[pa.Table, pa.Table]:
+@dataclass
+class PartyFeatures:
+    """Linkage input: one record per distinct normalised form, and who shares it.
+
+    Strings that normalise to the same name, country, identifier and address
+    (``Ooo Tsk Vektor`` / ``TSK VEKTOR, OOO``) are one record for the pipeline; the
+    others are ``duplicates`` of its representative and join its cluster with an
+    ``identical`` link. This cuts the pairs by the number of spelling variants, which
+    grows with the popularity of a company (the quadratic part of blocking).
+    """
+
+    records: pa.Table
+    tokens: pa.Table
+    duplicates: dict[str, str]  # pid -> representative pid
+
+
+def party_features(strings: list[PartyString], new: set[str]) -> PartyFeatures:
+    """Normalise every string once; representatives prefer already-linked pids."""
+    groups: dict[tuple[str, str | None, str | None, str | None], list[PartyString]] = {}
+    token_of: dict[str, tuple[str, ...]] = {}
+    for s in strings:
+        tokens = name_tokens(s.name)
+        token_of[s.pid] = tokens
+        addr = address_tokens(s.address) if s.address else ()
+        key = ("".join(tokens), s.country, identifier_key(s.identifier), " ".join(addr) or None)
+        groups.setdefault(key, []).append(s)
     ids: list[str] = []
     keys: list[str] = []
     countries: list[str | None] = []
@@ -210,17 +235,21 @@ def _features(strings: list[PartyString], new: set[str]) -> tuple[pa.Table, pa.T
     is_new: list[bool] = []
     tok_ids: list[str] = []
     toks: list[str] = []
-    for s in strings:
-        tokens = name_tokens(s.name)
-        ids.append(s.pid)
-        keys.append("".join(tokens))
-        countries.append(s.country)
-        idents.append(identifier_key(s.identifier))
-        addr = address_tokens(s.address) if s.address else ()
-        addresses.append(" ".join(addr) or None)
-        is_new.append(s.pid in new)
-        for t in tokens:
-            tok_ids.append(s.pid)
+    duplicates: dict[str, str] = {}
+    for (name_key, country, ident, address), members in groups.items():
+        known = [m.pid for m in members if m.pid not in new]
+        rep = min(known) if known else min(m.pid for m in members)
+        for m in members:
+            if m.pid != rep:
+                duplicates[m.pid] = rep
+        ids.append(rep)
+        keys.append(name_key)
+        countries.append(country)
+        idents.append(ident)
+        addresses.append(address)
+        is_new.append(rep in new)
+        for t in token_of[rep]:
+            tok_ids.append(rep)
             toks.append(t)
     records = pa.Table.from_arrays(
         [
@@ -236,7 +265,18 @@ def _features(strings: list[PartyString], new: set[str]) -> tuple[pa.Table, pa.T
     tokens_table = pa.Table.from_arrays(
         [pa.array(tok_ids, pa.string()), pa.array(toks, pa.string())], schema=TOKEN_SCHEMA
     )
-    return records, tokens_table
+    return PartyFeatures(records, tokens_table, duplicates)
+
+
+def expand_clusters(clusters: pa.Table, duplicates: dict[str, str]) -> pa.Table:
+    """Clusters of the representatives, extended to every duplicate string."""
+    ids = clusters.column("id").to_pylist()
+    labels = clusters.column("cluster_id").to_pylist()
+    of = dict(zip(ids, labels, strict=True))
+    for dup, rep in duplicates.items():
+        ids.append(dup)
+        labels.append(of[rep])
+    return pa.table({"id": pa.array(ids, pa.string()), "cluster_id": pa.array(labels, pa.string())})
 
 
 def _alias_edges(strings: list[PartyString]) -> list[tuple[str, str]]:
@@ -250,6 +290,23 @@ def _alias_edges(strings: list[PartyString]) -> list[tuple[str, str]]:
         if head != s.pid:
             edges.append((head, s.pid))
     return edges
+
+
+IDENTICAL_WEIGHT = 99.0  # a sentinel weight: the strings normalise to the same features
+
+
+def _identical_links(pairs: list[tuple[str, str]], spec: LinkageSpec) -> pa.Table:
+    """Links of duplicates to their representative, explained as ``identical``."""
+    n = len(pairs)
+    columns: dict[str, pa.Array] = {
+        "id_l": pa.array([a for a, _ in pairs], pa.string()),
+        "id_r": pa.array([b for _, b in pairs], pa.string()),
+        "match_weight": pa.array([IDENTICAL_WEIGHT] * n, pa.float64()),
+        "probability": pa.array([1.0] * n, pa.float64()),
+    }
+    for comparison in spec.comparisons:
+        columns[comparison.name] = pa.array(["identical"] * n, pa.string())
+    return pa.table(columns)
 
 
 def _edge_table(edges: list[tuple[str, str]]) -> pa.Table:
@@ -305,7 +362,8 @@ def resolve_parties(
         r[0] for r in store.con.execute("SELECT pid FROM trade_party_names").fetchall()
     } if mode == "incremental" else set()  # fmt: skip
     new = {s.pid for s in strings} - known
-    records, tokens = _features(strings, new)
+    features = party_features(strings, new)
+    records, tokens = features.records, features.tokens
     forced = _alias_edges(strings)
     forced += [
         (a, b)
@@ -323,16 +381,27 @@ def resolve_parties(
     rejected = store.con.execute(
         "SELECT pid_l, pid_r FROM trade_link_decisions WHERE decision = 'no-match'"
     ).fetchall()
+    rep = features.duplicates
+
+    def to_reps(edges: list[tuple[str, str]]) -> list[tuple[str, str]]:
+        mapped = ((rep.get(a, a), rep.get(b, b)) for a, b in edges)
+        return [(a, b) for a, b in mapped if a != b]
+
     result, params = run_linkage(
         engine,
         spec,
         records,
         tokens,
         params=params,
-        forced_edges=_edge_table(forced),
-        rejected_edges=_edge_table([(a, b) for a, b in rejected]),
+        forced_edges=_edge_table(to_reps(forced)),
+        rejected_edges=_edge_table(to_reps([(a, b) for a, b in rejected])),
     )
-    _write(store, run_id, mode, strings, new, result.links, result.clusters, params)
+    identical = [(min(d, r), max(d, r)) for d, r in rep.items() if d in new]
+    links = pa.concat_tables(
+        [result.links, _identical_links(identical, spec).cast(result.links.schema)]
+    )
+    clusters = expand_clusters(result.clusters, rep)
+    _write(store, run_id, mode, strings, new, links, clusters, params)
     clusters = store.con.execute("SELECT count(DISTINCT cluster_id) FROM trade_clusters").fetchone()
     linked = store.con.execute(
         """SELECT count(DISTINCT t.pid) FROM trade_clusters t
@@ -348,7 +417,7 @@ def resolve_parties(
         names=len(strings),
         new_names=len(new),
         pairs=result.pairs,
-        links=result.links.num_rows,
+        links=links.num_rows,
         clusters=int(clusters[0]) if clusters else 0,
         linked_to_lists=int(linked[0]) if linked else 0,
         seconds=seconds,

@@ -69,6 +69,7 @@ class LinkageSpec:
     # SQL expressions over a record ``{t}`` whose equality makes a candidate pair.
     exact_blocking: tuple[str, ...] = ()
     token_block_max: int = 50  # tokens in more records than this do not block
+    exact_block_cap: int = 20  # members of an equality block everyone is compared with
     link_requires: str | None = None  # SQL over level columns a link must also satisfy
     threshold: float = 0.9  # probability to link in clustering
     link_floor: float = 0.5  # pairs kept in the links table (review band starts here)
@@ -149,12 +150,21 @@ JOIN tw b ON a.token = b.token AND a.id < b.id
 JOIN records l ON l.id = a.id JOIN records r ON r.id = b.id
 WHERE a.n <= {int(spec.token_block_max)}{new_only}"""
     ]
+    # Equality blocks pair every member with the first ``exact_block_cap`` members
+    # (by id), not with all: a block of n costs n * cap pairs instead of n * n / 2,
+    # and its members still meet through those first members.
+    cap = int(spec.exact_block_cap)
+    new_pair = " AND (a.is_new OR b.is_new)" if incremental else ""
     for expression in ("{t}.name_key", *spec.exact_blocking):
-        left, right = expression.format(t="l"), expression.format(t="r")
+        key = expression.format(t="l")
         rules.append(
-            f"""SELECT l.id AS id_l, r.id AS id_r FROM records l
-JOIN records r ON {left} = {right} AND l.id < r.id
-WHERE {left} IS NOT NULL{new_only}"""
+            f"""SELECT a.id AS id_l, b.id AS id_r FROM (
+  SELECT l.id, l.is_new, {key} AS k,
+         row_number() OVER (PARTITION BY {key} ORDER BY l.id) AS rn
+  FROM records l WHERE {key} IS NOT NULL) AS a
+JOIN (SELECT l.id, l.is_new, {key} AS k FROM records l WHERE {key} IS NOT NULL) AS b
+  ON a.k = b.k AND a.id < b.id
+WHERE a.rn <= {cap}{new_pair}"""
         )
     union = "\nUNION\n".join(rules)
     return f"SELECT DISTINCT id_l, id_r FROM (\n{union}\n) AS u"
