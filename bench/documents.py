@@ -133,8 +133,19 @@ def regex_baseline(names: list[NameEntry]) -> tuple[re.Pattern[str], dict[str, s
     return re.compile(rf"(?<!\w)(?:{alternation})(?!\w)", re.IGNORECASE), by_name
 
 
+def _surface_key(text: str) -> str:
+    return " ".join(re.findall(r"\w+", text.lower()))
+
+
 def recall(found: dict[str, set[str]], planted: dict[str, str]) -> float:
-    hits = sum(1 for shown, entity in planted.items() if entity in found.get(shown, set()))
+    """Share of planted names whose entity was found at that name (punctuation aside:
+    a mention ends at the last word, so "(Kret)" is found as "(Kret")."""
+    by_key: dict[str, set[str]] = {}
+    for surface, entities in found.items():
+        by_key.setdefault(_surface_key(surface), set()).update(entities)
+    hits = sum(
+        1 for shown, entity in planted.items() if entity in by_key.get(_surface_key(shown), set())
+    )
     return hits / len(planted)
 
 

@@ -382,8 +382,14 @@ def review_claim(
     value: str | None = None,
     note: str | None = None,
     credibility: int | None = None,
+    publish: bool = True,
 ) -> ClaimView:
-    """Record a decision on a claim (a new row; earlier decisions are kept)."""
+    """Record a decision on a claim (a new row; earlier decisions are kept).
+
+    With ``publish`` (the default) the accepted facts are republished as statements
+    (:func:`dualtrace.documents.accepted.publish_accepted`), so an acceptance or a
+    later rejection reaches the graph at once.
+    """
     if decision not in DECISIONS:
         raise InputError(
             f"decision must be one of {', '.join(DECISIONS)}, got {decision!r}", field="decision"
@@ -411,6 +417,10 @@ def review_claim(
             now,
         ],
     )
+    if publish:
+        from dualtrace.documents.accepted import publish_accepted
+
+        publish_accepted(store)
     return get_claim(store, claim)
 
 

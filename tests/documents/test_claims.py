@@ -184,3 +184,36 @@ def test_http_api(tmp_path: Path, shared_data: Path, list_store: Store) -> None:
     assert client.get("/claims/c-missing").status_code == 404
     res = client.post(f"/claims/{cid}/review", json={"decision": "edit", "reviewer": "erin"})
     assert res.status_code == 422
+
+
+def test_accepted_claims_become_statements_with_document_pointers(loaded: Store) -> None:
+    ids = subsidiary_claims(loaded)
+    review_claim(loaded, ids["Reuters"], "accept", "alice")
+    mention = next(
+        c
+        for c in list_claims(loaded, kind="mention")
+        if c.quote == "TSK Vektor" and c.source == "Reuters"
+    )
+    review_claim(loaded, mention.claim_id, "accept", "alice")
+    rows = loaded.con.execute(
+        "SELECT schema, prop, value, doc_id, page, span_start, span_end FROM statements "
+        "WHERE dataset = 'documents' AND prop <> 'id'"
+    ).fetchall()
+    ownership = {(r[1], r[2]) for r in rows if r[0] == "Ownership"}
+    reuters = get_claim(loaded, ids["Reuters"])
+    owner = reuters.details["y"]["entity_id"]
+    assert ("asset", KUPOL) in ownership and ("owner", owner) in ownership
+    assert ("proof", reuters.doc_id) in ownership
+    pointers = {(r[3], r[4], r[5], r[6]) for r in rows if r[0] == "Ownership"}
+    assert pointers == {(reuters.doc_id, 1, reuters.span_start, reuters.span_end)}
+    resolved = {r[2] for r in rows if r[0] == "Mention" and r[1] == "resolved"}
+    assert resolved == {mention.entity_id}
+    assert {r[2] for r in rows if r[0] == "Document" and r[1] == "fileName"} == {
+        "reuters-kupol-garpiya-china.txt"
+    }
+    # a later rejection takes the fact out again
+    review_claim(loaded, ids["Reuters"], "reject", "bob", note="single source")
+    left = loaded.con.execute(
+        "SELECT count(*) FROM statements WHERE dataset = 'documents' AND schema = 'Ownership'"
+    ).fetchone()
+    assert left == (0,)
