@@ -14,7 +14,8 @@ the frame rate while it moves. Anchor, on the same store in the same run: the AP
 plain entity JSON (``GET /entities/{id}``, the yente-compatible endpoint), i.e. what it
 costs just to read the entity; the ratio shows what the full page adds.
 
-Run: ``.venv/bin/python bench/workspace.py`` (about 2-3 minutes, most of it loading).
+Run: ``.venv/bin/python bench/workspace.py [STORE]`` (about 2-3 minutes, most of it
+loading; pass the store path a previous run printed to skip the load).
 """
 
 from __future__ import annotations
@@ -122,19 +123,28 @@ def p(values: list[float], q: float) -> float:
     return statistics.quantiles(values, n=100)[int(q) - 1] if len(values) > 1 else values[0]
 
 
+def wait_attr(page: object, attr: str, ok: object, timeout: float = 120.0) -> None:
+    """Poll the canvas attribute from Python (the CSP forbids the eval behind
+    ``page.wait_for_function``); 10 ms resolution."""
+    deadline = time.perf_counter() + timeout
+    while not ok(page.locator("#network").get_attribute(attr) or ""):  # type: ignore[attr-defined,operator]
+        if time.perf_counter() > deadline:
+            raise TimeoutError(f"#network[{attr}] not reached in {timeout} s")
+        time.sleep(0.01)
+
+
 def browser_figures(base: str) -> dict[str, float]:
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as pw:
         b = pw.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
         page = b.new_page(viewport={"width": 1280, "height": 900})
+        many = lambda v: bool(v) and int(v) > 500  # noqa: E731
         page.goto(f"{base}/web/entities/{KUPOL}/network")  # warm the static files
-        page.wait_for_function("Number(document.getElementById('network').dataset.nodes) > 500")
+        wait_attr(page, "data-nodes", many)
         t0 = time.perf_counter()
         page.goto(f"{base}/web/entities/{KUPOL}/network")
-        page.wait_for_function(
-            "Number(document.getElementById('network').dataset.nodes) > 500", polling=10
-        )
+        wait_attr(page, "data-nodes", many)
         drawn = time.perf_counter() - t0
         fps = page.evaluate(
             """() => new Promise(done => { let n = 0; const t0 = performance.now();
@@ -142,9 +152,7 @@ def browser_figures(base: str) -> dict[str, float]:
                                 else done(n * 1000 / (performance.now() - t0)); }
                  requestAnimationFrame(f); })"""
         )
-        page.wait_for_function(
-            "document.getElementById('network').dataset.settled === '1'", timeout=60_000
-        )
+        wait_attr(page, "data-settled", lambda v: v == "1")
         settled = time.perf_counter() - t0
         t1 = time.perf_counter()
         page.goto(f"{base}/web/entities/{KUPOL}")
@@ -155,11 +163,13 @@ def browser_figures(base: str) -> dict[str, float]:
 
 
 def main() -> None:
-    tmp = Path(tempfile.mkdtemp(prefix="bench-workspace-"))
-    store = tmp / "bench.duckdb"
-    t = time.perf_counter()
-    build_store(store)
-    print(f"store built in {time.perf_counter() - t:.1f} s ({store})", file=sys.stderr)
+    if len(sys.argv) > 1 and Path(sys.argv[1]).exists():
+        store = Path(sys.argv[1])  # reuse a store an earlier run built
+    else:
+        store = Path(tempfile.mkdtemp(prefix="bench-workspace-")) / "bench.duckdb"
+        t = time.perf_counter()
+        build_store(store)
+        print(f"store built in {time.perf_counter() - t:.1f} s ({store})", file=sys.stderr)
     port = free_port()
     env = {**os.environ, "DUALTRACE_STORE": str(store), "DUALTRACE_ANONYMOUS_LOCAL": "1"}
     server = subprocess.Popen(

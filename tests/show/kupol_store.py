@@ -49,9 +49,14 @@ def cut_ofac_slice(shared_data: Path, target: Path) -> set[str]:
     return ent_nums
 
 
-def build_kupol_store(shared_data: Path, workdir: Path, documents: bool = False) -> Path:
+def build_kupol_store(
+    shared_data: Path, workdir: Path, documents: bool = False, trade_rows: int = 0
+) -> Path:
     """Load the OFAC slice (two versions) and the ZALA FtM network into a new store;
-    with ``documents`` also the Reuters report (graded B2: reliable source, probably true)."""
+    with ``documents`` also the Reuters report (graded B2: reliable source, probably true);
+    with ``trade_rows`` also that many SYNTHETIC trade records from the trade capability's
+    generator (real SDN names with noise, the planted Kupol / TSK Vektor / Redlepus route),
+    loaded and party-resolved by the trade capability."""
     slice_dir = workdir / "ofac-sdn-kupol-slice"
     cut_ofac_slice(shared_data, slice_dir)
     path = workdir / "kupol.duckdb"
@@ -71,4 +76,13 @@ def build_kupol_store(shared_data: Path, workdir: Path, documents: bool = False)
                 credibility=2,
             )
             assert report.loaded == 1, report.to_dict()
+        if trade_rows:
+            from dualtrace.trade.linkage.party_resolution import resolve_parties
+            from dualtrace.trade.loader import load_trade
+            from dualtrace.trade.synth import write_synthetic
+
+            csv_path = workdir / "synthetic-trade.csv"
+            write_synthetic(csv_path, trade_rows, 1, shared_data)
+            load_trade(store, csv_path)
+            resolve_parties(store)
     return path

@@ -29,8 +29,8 @@ class Capability:
 CAPABILITIES: dict[str, tuple[str, str, bool]] = {
     "screening": ("dualtrace.resolve.index", "load_or_build", True),
     "ownership": ("dualtrace.judge.exposure", "explain", True),
-    "flags": ("dualtrace.judge", "__name__", False),
-    "trade": ("dualtrace.trade.loader", "__name__", False),
+    "flags": ("dualtrace.judge.red_flags", "run_flags", True),
+    "trade": ("dualtrace.trade.loader", "load_trade", True),
     "documents": ("dualtrace.documents.evidence", "list_claims", True),
 }
 

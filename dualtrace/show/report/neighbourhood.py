@@ -12,11 +12,14 @@ neighbours: they are list memberships and identifiers, shown on the profile.
 
 from __future__ import annotations
 
+import uuid
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
+import pyarrow as pa
 from followthemoney import model
 
 from dualtrace.store.duckdb_store import Store
@@ -101,13 +104,46 @@ def _in_force(store: Store, as_of: str | None) -> tuple[str, list[Any]]:
     return f"JOIN ({vsql}) v ON s.dataset = v.dataset AND s.version = v.version", vparams
 
 
+@contextmanager
+def id_table(store: Store, ids: Iterable[str]) -> Iterator[str]:
+    """A registered one-column Arrow table of ``ids``; yields SQL selecting them.
+
+    Passing hundreds of ids as a Python list parameter makes DuckDB's client probe
+    every element's type (with a failed optional import each time): ~10 ms per id.
+    An Arrow table is handed over in one piece.
+    """
+    name = f"_dt_ids_{uuid.uuid4().hex[:12]}"
+    store.con.register(name, pa.table({"id": pa.array(sorted(set(ids)), pa.string())}))
+    try:
+        yield f"SELECT id FROM {name}"
+    finally:
+        store.con.unregister(name)
+
+
+def has_merges(store: Store) -> bool:
+    """Whether any merge decision maps entity ids to other canonical ids.
+
+    Without merges every entity id is its own canonical id, and the id-mapping scans
+    below can be skipped (they are a full pass over the statements each).
+    """
+    found = store.con.execute(
+        "SELECT count(*) FROM information_schema.tables WHERE table_name = 'resolver'"
+    ).fetchone()
+    if not found or not found[0]:
+        return False
+    rows = store.con.execute("SELECT count(*) FROM resolver").fetchone()
+    return bool(rows and rows[0])
+
+
 def entity_ids_of(store: Store, canonical_ids: Sequence[str]) -> dict[str, str]:
     """Every raw entity id (and the canonical id itself) mapped to its canonical id."""
-    rows = store.con.execute(
-        "SELECT DISTINCT entity_id, canonical_id FROM statements "
-        "WHERE canonical_id IN (SELECT unnest(?)) OR entity_id IN (SELECT unnest(?))",
-        [list(canonical_ids), list(canonical_ids)],
-    ).fetchall()
+    if not has_merges(store):
+        return {str(c): str(c) for c in canonical_ids}
+    with id_table(store, canonical_ids) as ids:
+        rows = store.con.execute(
+            "SELECT DISTINCT entity_id, canonical_id FROM statements "
+            f"WHERE canonical_id IN ({ids}) OR entity_id IN ({ids})"
+        ).fetchall()
     out = {str(c): str(c) for c in canonical_ids}
     for entity_id, canonical in rows:
         out[str(entity_id)] = str(canonical)
@@ -120,11 +156,13 @@ def canonicalise(store: Store, ids: Iterable[str]) -> dict[str, str]:
     wanted = sorted(set(ids))
     if not wanted:
         return {}
-    rows = store.con.execute(
-        "SELECT DISTINCT entity_id, canonical_id FROM statements "
-        "WHERE entity_id IN (SELECT unnest(?))",
-        [wanted],
-    ).fetchall()
+    if not has_merges(store):
+        return {i: i for i in wanted}
+    with id_table(store, wanted) as wanted_sql:
+        rows = store.con.execute(
+            "SELECT DISTINCT entity_id, canonical_id FROM statements "
+            f"WHERE entity_id IN ({wanted_sql})"
+        ).fetchall()
     out = {i: i for i in wanted}
     for entity_id, canonical in rows:
         out[str(entity_id)] = str(canonical)
@@ -153,16 +191,20 @@ def describe_nodes(store: Store, ids: Iterable[str], as_of: str | None = None) -
     if not wanted:
         return {}
     join, params = _in_force(store, as_of)
-    rows = store.con.execute(
-        f"""
-        SELECT s.canonical_id, s.schema, s.prop, s.prop_type, s.value, s.dataset, d.kind
-        FROM statements s {join} LEFT JOIN datasets d ON d.name = s.dataset
-        WHERE s.canonical_id IN (SELECT unnest(?))
-          AND (s.prop = 'id' OR s.prop_type IN ('name', 'country', 'address')
-               OR s.prop = 'topics')
-        """,
-        [*params, wanted],
-    ).fetchall()
+    id_map = entity_ids_of(store, wanted)
+    # one pass: the nodes' own statements, and Sanction records pointing at them
+    with id_table(store, wanted) as wanted_sql, id_table(store, id_map) as raw_sql:
+        rows = store.con.execute(
+            f"""
+            SELECT s.canonical_id, s.schema, s.prop, s.prop_type, s.value, s.dataset, d.kind
+            FROM statements s {join} LEFT JOIN datasets d ON d.name = s.dataset
+            WHERE (s.canonical_id IN ({wanted_sql})
+                   AND (s.prop = 'id' OR s.prop_type IN ('name', 'country', 'address')
+                        OR s.prop = 'topics'))
+               OR (s.schema = 'Sanction' AND s.prop = 'entity' AND s.value IN ({raw_sql}))
+            """,
+            params,
+        ).fetchall()
     names: dict[str, list[tuple[str, str]]] = defaultdict(list)
     addresses: dict[str, list[tuple[str, str]]] = defaultdict(list)
     schemata: dict[str, set[str]] = defaultdict(set)
@@ -170,6 +212,10 @@ def describe_nodes(store: Store, ids: Iterable[str], as_of: str | None = None) -
     countries: dict[str, set[str]] = defaultdict(set)
     listed: set[str] = set()
     for cid, schema, prop, prop_type, value, dataset, kind in rows:
+        if schema == "Sanction" and prop == "entity" and str(value) in id_map:
+            listed.add(id_map[str(value)])  # FtM data states listings this way
+            if cid not in id_map:
+                continue
         schemata[cid].add(schema)
         datasets[cid].add(dataset)
         if (prop == "id" and kind in ("list", "sanctions", "export-control")) or (
@@ -182,7 +228,6 @@ def describe_nodes(store: Store, ids: Iterable[str], as_of: str | None = None) -
             countries[cid].add(value)
         elif prop_type == "address":
             addresses[cid].append(("name", value))
-    listed |= _sanctioned(store, wanted, as_of)
     out: dict[str, Node] = {}
     for cid in wanted:
         if cid not in schemata:
@@ -198,18 +243,6 @@ def describe_nodes(store: Store, ids: Iterable[str], as_of: str | None = None) -
             countries=sorted(countries.get(cid, set())),
         )
     return out
-
-
-def _sanctioned(store: Store, ids: Sequence[str], as_of: str | None) -> set[str]:
-    """Ids a Sanction entity in force points at (FtM data states listings this way)."""
-    join, params = _in_force(store, as_of)
-    id_map = entity_ids_of(store, ids)
-    rows = store.con.execute(
-        f"SELECT DISTINCT s.value FROM statements s {join} "
-        "WHERE s.schema = 'Sanction' AND s.prop = 'entity' AND s.value IN (SELECT unnest(?))",
-        [*params, list(id_map)],
-    ).fetchall()
-    return {id_map[str(r[0])] for r in rows if str(r[0]) in id_map}
 
 
 def _can_be_listed(schema_name: str) -> bool:
@@ -243,14 +276,15 @@ def neighbourhood(
     join, params = _in_force(store, as_of)
     raw_ids = list(id_map)
     # 1. entities that point at a centre entity (edge entities, or parent/address props)
-    inbound = store.con.execute(
-        f"""
-        SELECT DISTINCT s.canonical_id, s.schema FROM statements s {join}
-        WHERE s.prop_type = 'entity' AND s.value IN (SELECT unnest(?))
-        LIMIT ?
-        """,
-        [*params, raw_ids, limit],
-    ).fetchall()
+    with id_table(store, raw_ids) as raw_sql:
+        inbound = store.con.execute(
+            f"""
+            SELECT DISTINCT s.canonical_id, s.schema FROM statements s {join}
+            WHERE s.prop_type = 'entity' AND s.value IN ({raw_sql})
+            LIMIT ?
+            """,
+            [*params, limit],
+        ).fetchall()
     edge_entities = [
         str(cid)
         for cid, schema in inbound
@@ -262,19 +296,17 @@ def neighbourhood(
         if (s := model.get(schema)) is not None and not s.edge and schema not in ATTRIBUTE_SCHEMATA
     ]
     # 2. entity-valued statements of the edge entities, the pointing things and the centre
-    rows = store.con.execute(
-        f"""
-        SELECT s.canonical_id, s.schema, s.prop, s.prop_type, s.value, s.dataset
-        FROM statements s {join}
-        WHERE s.canonical_id IN (SELECT unnest(?))
-          AND (s.prop_type = 'entity' OR s.prop IN (SELECT unnest(?)))
-        """,
-        [
-            *params,
-            [*edge_entities, *pointing_things, *centre_canon],
-            [*EDGE_DETAIL_PROPS, *DATE_PROPS],
-        ],
-    ).fetchall()
+    detail_props = ", ".join(f"'{p}'" for p in (*EDGE_DETAIL_PROPS, *DATE_PROPS))
+    with id_table(store, [*edge_entities, *pointing_things, *centre_canon]) as ids_sql:
+        rows = store.con.execute(
+            f"""
+            SELECT s.canonical_id, s.schema, s.prop, s.prop_type, s.value, s.dataset
+            FROM statements s {join}
+            WHERE s.canonical_id IN ({ids_sql})
+              AND (s.prop_type = 'entity' OR s.prop IN ({detail_props}))
+            """,
+            params,
+        ).fetchall()
     props: dict[str, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
     schema_of: dict[str, str] = {}
     datasets_of: dict[str, set[str]] = defaultdict(set)
@@ -358,8 +390,17 @@ def neighbourhood(
 
 
 def _claim_edges(store: Store, raw_ids: list[str], centre: set[str]) -> list[Edge]:
-    """Links stated by accepted document claims ("X, a subsidiary of Y")."""
+    """Links stated by accepted document claims ("X, a subsidiary of Y").
+
+    Once the documents capability republishes accepted facts as statements
+    (``dualtrace.documents.accepted``), those statements are read like any other and
+    carry the document, page and span themselves; the claims are then not read again.
+    """
+    from dualtrace.show.report.capabilities import optional
     from dualtrace.show.web.documents_view import claim_links
+
+    if optional("dualtrace.documents.accepted", "publish_accepted") is not None:
+        return []
 
     links = claim_links(store, set(raw_ids) | centre)
     if not links:

@@ -22,8 +22,9 @@ import jinja2
 from dualtrace.errors import NotFoundError
 from dualtrace.show.report import capabilities
 from dualtrace.show.report.dossier import Dossier, build_dossier
-from dualtrace.show.report.neighbourhood import Neighbourhood, neighbourhood
+from dualtrace.show.report.neighbourhood import Neighbourhood, entity_ids_of, neighbourhood
 from dualtrace.show.report.network_figure import Figure, network_svg
+from dualtrace.show.report.trade_flows import charts, entity_trade
 from dualtrace.show.web import cases as case_book
 from dualtrace.show.web import documents_view
 from dualtrace.store.duckdb_store import Store
@@ -57,11 +58,15 @@ def _now() -> str:
     return dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
 
 
-def capability_sections(store: Store, dossier: Dossier) -> dict[str, dict[str, Any]]:
+def capability_sections(
+    store: Store, dossier: Dossier, rules: bool = True
+) -> dict[str, dict[str, Any]]:
     """Ownership-rule status, red flags and trade flows for a dossier, where available.
 
     Each section is ``{"available": bool, "message": str, "items": [...]}`` so pages and
-    reports can say what is missing instead of leaving a silent gap.
+    reports can say what is missing instead of leaving a silent gap. ``rules=False``
+    leaves the ownership rules out (they rebuild the whole graph: seconds on a small
+    store, minutes on a full list), for pages that offer them on request instead.
     """
     out: dict[str, dict[str, Any]] = {}
     for name in ("ownership", "flags", "trade"):
@@ -71,9 +76,46 @@ def capability_sections(store: Store, dossier: Dossier) -> dict[str, dict[str, A
             "message": "" if cap.available else capabilities.unavailable(name),
             "items": [],
         }
+    if out["trade"]["available"]:
+        out["trade"].update(trade_section(store, dossier))
     if out["ownership"]["available"]:
-        out["ownership"].update(ownership_status(store, dossier.id, dossier.as_of))
+        if rules:
+            out["ownership"].update(ownership_status(store, dossier.id, dossier.as_of))
+        else:
+            out["ownership"]["deferred"] = True
+    if out["flags"]["available"]:
+        if rules:
+            out["flags"].update(red_flags(store, dossier.id, dossier.as_of))
+        else:
+            out["flags"]["deferred"] = True
     return out
+
+
+def trade_section(store: Store, dossier: Dossier) -> dict[str, Any]:
+    """Trade lines naming the entity (via resolved trade parties) and their charts."""
+    flows = entity_trade(store, set(entity_ids_of(store, [dossier.id])))
+    if flows is None:
+        return {"flows": None, "message": "No trade records are loaded in this store."}
+    if not flows.lines:
+        return {"flows": None, "message": "No trade record names this entity."}
+    return {"flows": flows, "charts": charts(flows), "message": ""}
+
+
+def red_flags(store: Store, entity_id: str, as_of: str | None) -> dict[str, Any]:
+    """Red flags raised about the entity as of a date, each with the rule's reason and
+    its sources, and the combined risk score (from the networks capability)."""
+    from dualtrace.judge.red_flags import run_flags
+
+    date = as_of or dt.date.today().isoformat()
+    run = run_flags(store, date, entity=entity_id)
+    score = next((s for s in run.scores if s.subject == entity_id), None)
+    return {
+        "items": [f.to_dict() for f in run.flags],
+        "score": score.to_dict() if score is not None else None,
+        "rules_version": run.rules_version,
+        "as_of": date,
+        "message": "" if run.flags else f"No red flag raised as of {date}.",
+    }
 
 
 def ownership_status(store: Store, entity_id: str, as_of: str | None) -> dict[str, Any]:
@@ -105,7 +147,9 @@ def ownership_status(store: Store, entity_id: str, as_of: str | None) -> dict[st
     return {"items": items, "message": ""}
 
 
-def entity_report(store: Store, entity_id: str, as_of: str | None = None) -> Report:
+def entity_report(
+    store: Store, entity_id: str, as_of: str | None = None, rules: bool = True
+) -> Report:
     dossier = build_dossier(store, entity_id, as_of=as_of, quotes=documents_view.quoter(store))
     return Report(
         kind="entity",
@@ -114,11 +158,11 @@ def entity_report(store: Store, entity_id: str, as_of: str | None = None) -> Rep
         generated_at=_now(),
         dossiers=[dossier],
         figure=network_svg(dossier.network),
-        sections={dossier.id: capability_sections(store, dossier)},
+        sections={dossier.id: capability_sections(store, dossier, rules)},
     )
 
 
-def case_report(store: Store, case_id: str, as_of: str | None = None) -> Report:
+def case_report(store: Store, case_id: str, as_of: str | None = None, rules: bool = True) -> Report:
     case = case_book.get_case(store, case_id)
     quoter = documents_view.quoter(store)
     dossiers = [build_dossier(store, eid, as_of=as_of, quotes=quoter) for eid in case.entity_ids]
@@ -139,7 +183,7 @@ def case_report(store: Store, case_id: str, as_of: str | None = None) -> Report:
         generated_at=_now(),
         dossiers=dossiers,
         figure=network_svg(net),
-        sections={d.id: capability_sections(store, d) for d in dossiers},
+        sections={d.id: capability_sections(store, d, rules) for d in dossiers},
         case=case,
         documents=docs,
     )

@@ -218,9 +218,11 @@ def claims_about(store: Store, entity_ids: set[str]) -> list[Any]:
     if not documents_available() or not _has_tables(store):
         return []
     out = []
+    seen: set[str] = set()
     for c in _evidence().list_claims(store):
         ids = {c.entity_id} | _party_ids(c.details)
-        if ids & entity_ids:
+        if ids & entity_ids and c.claim_id not in seen:
+            seen.add(c.claim_id)
             out.append(c)
     return out
 

@@ -263,7 +263,7 @@ def create_web_router(store: StoreSource = None, prefix: str = "/web") -> APIRou
             date = _valid_date(as_of)
             with ws.store() as st:
                 dossier = build_dossier(st, entity_id, as_of=date, quotes=documents_view.quoter(st))
-                extras = render.capability_sections(st, dossier)
+                extras = render.capability_sections(st, dossier, rules=False)
                 open_cases = [c for c in case_book.list_cases(st) if c.status != "closed"]
             return page(
                 request,
@@ -273,6 +273,37 @@ def create_web_router(store: StoreSource = None, prefix: str = "/web") -> APIRou
                 extras=extras,
                 as_of=date or "",
                 cases=open_cases,
+            )
+
+        return guarded(request, run)
+
+    @router.get("/entities/{entity_id}/ownership", response_class=HTMLResponse)
+    def entity_ownership(request: Request, entity_id: str, as_of: str | None = None) -> Response:
+        """Status under each ownership rule as of a date (computed on request: the rules
+        rebuild the ownership graph, which takes from a second to minutes)."""
+
+        def run() -> Response:
+            date = _valid_date(as_of)
+            with ws.store() as st:
+                cid = st.resolve_id(entity_id)
+                node = describe_nodes(st, [cid]).get(cid)
+                if not capabilities.capability_status()["ownership"].available:
+                    raise DualtraceError(capabilities.unavailable("ownership"))
+                status = render.ownership_status(st, cid, date)
+                flags = (
+                    render.red_flags(st, cid, date)
+                    if capabilities.capability_status()["flags"].available
+                    else {"items": [], "message": capabilities.unavailable("flags")}
+                )
+            return page(
+                request,
+                "ownership.html",
+                title=f"Ownership rules and red flags: {node.caption if node else cid}",
+                node=node,
+                entity_id=cid,
+                own=status,
+                flags=flags,
+                as_of=date or "",
             )
 
         return guarded(request, run)
