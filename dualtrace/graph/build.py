@@ -26,6 +26,7 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 
+import pyarrow as pa
 from followthemoney import model
 
 from dualtrace.errors import InputError
@@ -75,6 +76,18 @@ EDGE_KINDS: tuple[str, ...] = (
     "address_entity",
     *sorted(ATTRIBUTE_KINDS.values()),
     "trade",
+    "mention",
+)
+# Free-text properties where lists explain a listing ("a subsidiary of ...").
+TEXT_PROPS: tuple[str, ...] = ("reason", "notes", "summary", "description")
+_WORD = re.compile(r"[^\W_]+", re.UNICODE)
+ORG_SCHEMATA: tuple[str, ...] = ("Company", "Organization", "LegalEntity", "PublicBody")
+# Legal-form words trimmed from the ends of a name before looking for it in free text
+# ("ALMAZ-ANTEY JSC" is written "Almaz-Antey" in a listing reason).
+_LEGAL_WORDS = (
+    "jsc ojsc cjsc pjsc ao oao zao pao ooo llc ltd limited co company corp corporation inc "
+    "gmbh joint stock open closed public the obshchestvo aktsionernoe s ogranichennoi "
+    "otvetstvennostyu llp plc sa ag"
 )
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
@@ -168,7 +181,9 @@ def build_graph(store: Store, known_at: str | None = None) -> GraphCounts:
                  max(CASE WHEN r.prop = m.dst_prop THEN coalesce(c.canonical_id, r.value) END)
                    AS dst
           FROM rs r JOIN relmap m ON r.schema = m.schema
-          LEFT JOIN g_canon c ON c.entity_id = r.value AND r.prop_type = 'entity'
+          -- only src/dst (entity) values are read through c; an extra condition here
+          -- would turn the hash join into a nested loop
+          LEFT JOIN g_canon c ON c.entity_id = r.value
           GROUP BY r.canonical_id, m.kind
         ), props AS (
           SELECT canonical_id AS rel,
@@ -242,6 +257,7 @@ def build_graph(store: Store, known_at: str | None = None) -> GraphCounts:
     )
     _build_trade_edges(store)
     _build_listed(store)
+    _build_mention_edges(store)
     counts = con.execute(
         "SELECT (SELECT count(*) FROM g_nodes), (SELECT count(*) FROM g_edges), "
         "(SELECT count(DISTINCT entity) FROM g_listed)"
@@ -254,41 +270,148 @@ def _build_listed(store: Store) -> None:
     con = store.con
     parties = _in_list(PARTY_SCHEMATA)
     con.execute(
+        """
+        CREATE OR REPLACE TEMP TABLE g_sanction AS
+        WITH tgt AS (
+          SELECT s.canonical_id AS sanction_id,
+                 max(coalesce(c.canonical_id, s.value)) AS entity
+          FROM (SELECT canonical_id, value FROM g_stmt
+                WHERE schema = 'Sanction' AND prop = 'entity') s
+          LEFT JOIN g_canon c ON c.entity_id = s.value
+          GROUP BY s.canonical_id
+        )
+        SELECT s.canonical_id AS sanction_id, min(s.dataset) AS dataset,
+          any_value(t.entity) AS entity,
+          string_agg(DISTINCT CASE WHEN s.prop = 'authority' THEN s.value END, '; ')
+            AS authority,
+          string_agg(DISTINCT CASE WHEN s.prop = 'program' THEN s.value END, '; ') AS program,
+          string_agg(DISTINCT CASE WHEN s.prop = 'programId' THEN s.value END, '; ')
+            AS program_id,
+          min(CASE WHEN s.prop IN ('startDate', 'listingDate') THEN s.value END) AS start_date,
+          max(CASE WHEN s.prop = 'endDate' THEN s.value END) AS end_date,
+          min(CASE WHEN s.prop = 'sourceUrl' THEN s.value END) AS source_url,
+          list(s.id ORDER BY s.id) AS evidence
+        FROM g_stmt s LEFT JOIN tgt t ON t.sanction_id = s.canonical_id
+        WHERE s.schema = 'Sanction'
+        GROUP BY s.canonical_id
+        """
+    )
+    # Parties of list datasets without a Sanction of their own in that dataset: every
+    # party has a name, so the name statements alone find them (and are the evidence).
+    con.execute(
         f"""
         CREATE OR REPLACE TEMP TABLE g_listed AS
-        WITH sanc AS (
-          SELECT s.canonical_id AS sanction_id, min(s.dataset) AS dataset,
-            max(CASE WHEN s.prop = 'entity' THEN coalesce(c.canonical_id, s.value) END) AS entity,
-            string_agg(DISTINCT CASE WHEN s.prop = 'authority' THEN s.value END, '; ')
-              AS authority,
-            string_agg(DISTINCT CASE WHEN s.prop = 'program' THEN s.value END, '; ') AS program,
-            string_agg(DISTINCT CASE WHEN s.prop = 'programId' THEN s.value END, '; ')
-              AS program_id,
-            min(CASE WHEN s.prop IN ('startDate', 'listingDate') THEN s.value END) AS start_date,
-            max(CASE WHEN s.prop = 'endDate' THEN s.value END) AS end_date,
-            min(CASE WHEN s.prop = 'sourceUrl' THEN s.value END) AS source_url,
-            list(s.id ORDER BY s.id) AS evidence
-          FROM g_stmt s LEFT JOIN g_canon c ON c.entity_id = s.value AND s.prop = 'entity'
-          WHERE s.schema = 'Sanction'
-          GROUP BY s.canonical_id
-        ), from_lists AS (
-          SELECT g.canonical_id AS entity, g.dataset,
-                 list(g.id ORDER BY g.id) FILTER (WHERE g.prop = 'name') AS evidence
+        WITH from_lists AS (
+          SELECT g.canonical_id AS entity, g.dataset, list(g.id ORDER BY g.id) AS evidence
           FROM g_stmt g JOIN datasets d ON d.name = g.dataset AND d.kind = 'list'
-          WHERE g.schema IN ({parties})
+          WHERE g.schema IN ({parties}) AND g.prop = 'name'
           GROUP BY g.canonical_id, g.dataset
+        ), covered AS (
+          SELECT DISTINCT entity, dataset FROM g_sanction WHERE entity IS NOT NULL
         )
         SELECT entity, sanction_id, dataset, authority, program, program_id, start_date,
                end_date, source_url, evidence
-        FROM sanc WHERE entity IS NOT NULL
+        FROM g_sanction WHERE entity IS NOT NULL
         UNION ALL
         SELECT f.entity, NULL, f.dataset, coalesce(d.publisher, d.title), d.title, NULL, NULL,
                NULL, d.url, f.evidence
         FROM from_lists f JOIN datasets d ON d.name = f.dataset
-        WHERE NOT EXISTS (SELECT 1 FROM sanc s WHERE s.entity = f.entity
-                          AND s.dataset = f.dataset)
+        ANTI JOIN covered c ON c.entity = f.entity AND c.dataset = f.dataset
         """
     )
+
+
+def _build_mention_edges(store: Store) -> None:
+    """Edges from a listed party to other listed parties its listing texts name.
+
+    EU listing reasons carry the network ("IEMZ Kupol, a subsidiary of ... Almaz-Antey";
+    "OOO TSK Vektor has acted as an intermediary between ..."). Names are matched as
+    sequences of comparison keys (the screening layer's romanisation folding) of two or
+    more distinctive words, so "Almaz-Antey" in a reason finds the entity listed as
+    "ALMAZ-ANTEY JSC". The edge's role keeps the words before the mention, which is
+    usually the relation ("a subsidiary of Russian state-owned arms company").
+    """
+    from dualtrace.names.normalize import token_key
+
+    con = store.con
+    names = con.execute(
+        f"""
+        SELECT DISTINCT s.canonical_id, s.value FROM g_stmt s
+        WHERE s.prop_type = 'name' AND s.schema IN ({_in_list(ORG_SCHEMATA)})
+          AND s.canonical_id IN (SELECT entity FROM g_listed)
+        """
+    ).fetchall()
+    legal = {token_key(w) for w in _LEGAL_WORDS.split()}
+    index: dict[str, list[tuple[tuple[str, ...], str]]] = {}
+    for entity, name in names:
+        if any(ch.isalpha() and not ch.isascii() for ch in str(name)):
+            continue  # listing texts that explain networks are written in Latin script
+        keys = [token_key(w) for w in _WORD.findall(str(name))]
+        while keys and keys[0] in legal:
+            keys.pop(0)
+        while keys and keys[-1] in legal:
+            keys.pop()
+        if len(keys) >= 2 and sum(len(k) for k in keys) >= 8:
+            index.setdefault(keys[0], []).append((tuple(keys), str(entity)))
+    texts = con.execute(
+        f"""
+        SELECT s.id, coalesce(l.entity, s.canonical_id), s.value FROM g_stmt s
+        LEFT JOIN (SELECT DISTINCT sanction_id, entity FROM g_sanction) l
+          ON l.sanction_id = s.canonical_id
+        WHERE s.prop IN ({_in_list(TEXT_PROPS)})
+          AND (s.schema = 'Sanction' OR s.canonical_id IN (SELECT entity FROM g_listed))
+        """
+    ).fetchall()
+    rows: dict[tuple[str, str], tuple[str, str, str]] = {}
+    for stmt_id, subject, text in texts:
+        words = _WORD.findall(str(text))
+        keys = [token_key(w) for w in words]
+        found: list[tuple[int, int, str]] = []
+        for i, key in enumerate(keys):
+            for seq, entity in index.get(key, ()):
+                if tuple(keys[i : i + len(seq)]) == seq:
+                    found.append((i, i + len(seq), entity))
+        for start, _end, entity in found:
+            if entity == subject:
+                continue
+            pair = (str(subject), entity)
+            before = " ".join(words[max(0, start - 8) : start])
+            rows.setdefault(pair, (f"{stmt_id}#{entity}", f"named in listing text: ...{before}", str(stmt_id)))
+        # Two parties named close together are related by the words between them
+        # ("IEMZ Kupol, a subsidiary of ... Almaz-Antey"); one name may stand for
+        # several entities (the same party on two lists), so spans are grouped.
+        spans: dict[tuple[int, int], list[str]] = {}
+        for start, end, entity in found:
+            spans.setdefault((start, end), []).append(entity)
+        ordered = sorted(spans.items())
+        for ((_s1, e1), firsts), ((s2, _e2), seconds) in zip(ordered, ordered[1:], strict=False):
+            if not 0 <= s2 - e1 <= 10:
+                continue
+            between = " ".join(words[e1:s2])
+            for a in firsts:
+                for b in seconds:
+                    if a != b:
+                        rows.setdefault((a, b), (f"{stmt_id}#{a}#{b}", between, str(stmt_id)))
+    if not rows:
+        return
+    items = list(rows.items())
+    table = pa.table(
+        {
+            "edge_id": [v[0] for _, v in items],
+            "src": [k[0] for k, _ in items],
+            "dst": [k[1] for k, _ in items],
+            "role": [v[1] for _, v in items],
+            "ev": [v[2] for _, v in items],
+        }
+    )
+    con.register("_g_mentions", table)  # one Arrow insert; executemany is row-by-row
+    try:
+        con.execute(
+            "INSERT INTO g_edges SELECT edge_id, 'mention', src, dst, role, NULL, NULL, NULL, "
+            "NULL, NULL, NULL, NULL, [ev] FROM _g_mentions"
+        )
+    finally:
+        con.unregister("_g_mentions")
 
 
 def _has_table(store: Store, name: str) -> bool:

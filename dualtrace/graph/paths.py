@@ -83,24 +83,28 @@ class Adjacency:
 def adjacency_from_store(store: Store, kinds: Sequence[str], as_of: str | None = None) -> Adjacency:
     """CSR adjacency of the ``g_edges`` of ``kinds`` (dated edges filtered by ``as_of``)."""
     kind_list = ", ".join(sql_str(k) for k in kinds)
-    table = store.con.execute(
+    con = store.con
+    con.execute(
         f"""
-        WITH e AS (
-          SELECT e.edge_id, e.src, e.dst FROM g_edges e
-          WHERE e.kind IN ({kind_list}) AND e.src <> e.dst AND {edge_in_force_sql(as_of)}
-        ), n AS (
-          SELECT id, (row_number() OVER (ORDER BY id)) - 1 AS ix
-          FROM (SELECT src AS id FROM e UNION SELECT dst FROM e)
-        )
-        SELECT e.edge_id, s.ix AS si, d.ix AS di, (SELECT list(id ORDER BY ix) FROM n) AS ids
-        FROM e JOIN n s ON s.id = e.src JOIN n d ON d.id = e.dst
+        CREATE OR REPLACE TEMP TABLE g_adj_e AS
+        SELECT e.edge_id, e.src, e.dst FROM g_edges e
+        WHERE e.kind IN ({kind_list}) AND e.src <> e.dst AND {edge_in_force_sql(as_of)}
         """
+    )
+    con.execute(
+        """
+        CREATE OR REPLACE TEMP TABLE g_adj_n AS
+        SELECT id, (row_number() OVER (ORDER BY id)) - 1 AS ix
+        FROM (SELECT src AS id FROM g_adj_e UNION SELECT dst FROM g_adj_e)
+        """
+    )
+    ids = [str(r[0]) for r in con.execute("SELECT id FROM g_adj_n ORDER BY ix").fetchall()]
+    if not ids:
+        return Adjacency([], np.zeros(1, np.int64), np.zeros(0, np.int64), np.zeros(0, np.int64), [])
+    table = con.execute(
+        "SELECT e.edge_id, s.ix AS si, d.ix AS di FROM g_adj_e e "
+        "JOIN g_adj_n s ON s.id = e.src JOIN g_adj_n d ON d.id = e.dst"
     ).to_arrow_table()
-    if table.num_rows == 0:
-        return Adjacency(
-            [], np.zeros(1, np.int64), np.zeros(0, np.int64), np.zeros(0, np.int64), []
-        )
-    ids = [str(x) for x in table.column("ids")[0].as_py()]
     src = table.column("si").to_numpy().astype(np.int64)
     dst = table.column("di").to_numpy().astype(np.int64)
     edge_ids = [str(x) for x in table.column("edge_id").to_pylist()]

@@ -184,18 +184,25 @@ def _trade_base(store: Store, as_of: str) -> None:
                  any_value(node) FILTER (WHERE role = 'importer') AS importer_node,
                  any_value(node) FILTER (WHERE role = 'notify') AS notify_node
           FROM g_trade_party GROUP BY record_key
-        ), listed AS (SELECT DISTINCT entity FROM g_listed WHERE {listing_in_force_sql(as_of)})
+        ), listed AS (SELECT DISTINCT entity FROM g_listed WHERE {listing_in_force_sql(as_of)}),
+        -- a consignee resolved to a list entity brings that entity's country when the
+        -- declaration leaves destination and consignee country empty
+        ecountry AS (
+          SELECT canonical_id AS node, upper(min(value)) AS country FROM g_stmt
+          WHERE prop IN ('country', 'jurisdiction', 'mainCountry') GROUP BY canonical_id
+        )
         SELECT r.record_key, r.record_id, r.source_file, r.source_row,
                CAST(r.date AS VARCHAR) AS date, r.hs_code, r.hs6, r.chpl_tier,
                r.military_heading, r.value, upper(r.currency) AS currency,
                r.exporter_name, r.exporter_country, r.importer_name, r.importer_country,
                r.notify_name, r.dispatch_country, r.trade_country,
-               coalesce(r.destination_country, r.importer_country) AS dest,
+               coalesce(r.destination_country, r.importer_country, ec.country) AS dest,
                p.exporter_node, p.importer_node, p.notify_node,
                p.exporter_node IN (SELECT entity FROM listed) AS exporter_listed,
                p.importer_node IN (SELECT entity FROM listed) AS importer_listed,
                coalesce(p.notify_node IN (SELECT entity FROM listed), FALSE) AS notify_listed
         FROM trade_records r LEFT JOIN p ON p.record_key = r.record_key
+        LEFT JOIN ecountry ec ON ec.node = p.importer_node
         WHERE r.date IS NULL OR r.date <= CAST({sql_str(as_of)} AS DATE)
         """
     )
@@ -381,6 +388,18 @@ def _shared_contact(store: Store, book: FlagBook, as_of: str) -> list[Flag]:
 def _name_mimicry(store: Store, book: FlagBook, as_of: str) -> list[Flag]:
     """Listed names whose distinctive words all occur in another party's longer name."""
     min_tokens = int(book.params["mimicry_min_tokens"])
+    # A look-alike abroad is the pattern (a Shenzhen "TSK Vector" beside Russia's listed
+    # TSK Vektor); the same words in the listed party's own country are far more often
+    # the listed party itself, spelt differently, which is resolution's business.
+    store.con.execute(
+        """
+        CREATE OR REPLACE TEMP TABLE f_country AS
+        SELECT canonical_id AS subject, lower(value) AS country FROM g_stmt
+        WHERE prop_type = 'country' AND prop IN ('country', 'jurisdiction', 'mainCountry')
+        UNION
+        SELECT node, lower(country) FROM g_trade_party WHERE country IS NOT NULL
+        """
+    )
     listed_names = store.con.execute(
         f"""
         SELECT DISTINCT s.canonical_id, s.value, s.id FROM g_stmt s
@@ -435,9 +454,16 @@ def _name_mimicry(store: Store, book: FlagBook, as_of: str) -> list[Flag]:
               JOIN (SELECT DISTINCT var, subject, name, ev FROM f_ckeys) c ON c.var = m.cvar
               JOIN (SELECT DISTINCT var, subject, name, ev FROM f_lkeys) l ON l.var = m.lvar
               WHERE m.hit = m.lsize AND m.csize > m.lsize
+            ), abroad AS (
+              SELECT b.* FROM best b
+              WHERE EXISTS (SELECT 1 FROM f_country c WHERE c.subject = b.csub)
+                AND EXISTS (SELECT 1 FROM f_country c WHERE c.subject = b.lsub)
+                AND NOT EXISTS (
+                  SELECT 1 FROM f_country c JOIN f_country l ON c.country = l.country
+                  WHERE c.subject = b.csub AND l.subject = b.lsub)
             )
             SELECT csub, lsub, min(cname), min(lname), list(DISTINCT cev), list(DISTINCT lev)
-            FROM best GROUP BY csub, lsub
+            FROM abroad GROUP BY csub, lsub
             """
         ).fetchall()
     finally:
@@ -450,7 +476,7 @@ def _name_mimicry(store: Store, book: FlagBook, as_of: str) -> list[Flag]:
             rule.title,
             rule.weight,
             f"'{cname}' contains every distinctive word of listed '{lname}' "
-            "(compared after transliteration and spelling folding)",
+            "(compared after transliteration and spelling folding), in another country",
             entity_ids=[str(csub), str(lsub)],
             evidence=sorted({*map(str, cev), *map(str, lev)})[:20],
             sources=book.cite(rule.id),
