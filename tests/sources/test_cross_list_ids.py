@@ -8,6 +8,7 @@ from pathlib import Path
 from dualtrace.sources.eu import read_eu
 from dualtrace.sources.uk import read_uk
 from dualtrace.store import Store
+from tests.sources.uk_tables_slice import slice_uk_tables
 
 
 def _holders(store: Store, prop: str, value: str) -> set[tuple[str, str]]:
@@ -19,13 +20,16 @@ def _holders(store: Store, prop: str, value: str) -> set[tuple[str, str]]:
 
 
 def test_kupol_and_redlepus_join_across_lists_by_checked_ids(
-    shared_data: Path, store: Store
+    shared_data: Path, store: Store, tmp_path: Path
 ) -> None:
     lists = shared_data / "lists"
     results = [
         *read_eu(lists / "eu-journal" / "consolidated" / "32014R0269.csv"),
         *read_eu(lists / "eu-journal" / "consolidated" / "32014R0833.csv"),
-        *read_uk(lists / "uk-transformed"),
+        # The UK entries of Redlepus and Almaz-Antey with all their table rows.
+        *read_uk(
+            slice_uk_tables(lists / "uk-transformed", tmp_path / "uk", ["RUS2257", "RUS0178"])
+        ),
     ]
     for result in results:
         store.load(result.dataset, result.version, result.statements(), result.report)
