@@ -429,15 +429,15 @@ def main() -> None:
         trade_file(args.rows)
         if not args.no_spark:
             trade_file(args.spark_rows)
+    cases = [(d, e) for e in engines for d in datasets]  # all DuckDB cases first
     results = []
-    for dataset in datasets:
-        for engine in engines:
-            rows = args.rows if engine == "duckdb" else args.spark_rows
-            for tool in ("splink", "dualtrace"):
-                res = measure(tool, dataset, engine, rows, args.timeout)
-                label = "hist 50k" if dataset == "hist" else f"trade {rows:,} rec"
-                results.append((label, engine, tool, res))
-                print(f"done {label} {engine} {tool}: {res}", file=sys.stderr, flush=True)
+    for dataset, engine in cases:
+        rows = args.rows if engine == "duckdb" else args.spark_rows
+        for tool in ("splink", "dualtrace"):
+            res = measure(tool, dataset, engine, rows, args.timeout)
+            label = "hist 50k" if dataset == "hist" else f"trade {rows:,} rec"
+            results.append((label, engine, tool, res))
+            print(f"done {label} {engine} {tool}: {json.dumps(res)}", file=sys.stderr, flush=True)
     print_table(results)
 
 
