@@ -707,6 +707,19 @@ def _fsf_entity(
         if address is not None:
             add_checked(address, "remarks", child_text(ad, "remark"), aat, report)
             extra.append(address)
+        # Later FSF exports put phones, e-mails and websites on the address.
+        for info in children(ad, "contactInfo"):
+            cat = SourcePointer(file=path.name, row=info.sourceline)
+            key = (_attr(info, "key") or "").upper()
+            value = _attr(info, "value")
+            if not value:
+                continue
+            if key in ("PHONE", "FAX"):
+                add_phone(entity, value, _country(ad), cat, report)
+            elif key in ("EMAIL", "WEB"):
+                add_contact(entity, "email" if key == "EMAIL" else "website", value, cat, report)
+            else:
+                add_checked(entity, "notes", f"{key.lower()}: {value}", cat, report)
     for ident in children(elem, "identification"):
         iat = SourcePointer(file=path.name, row=ident.sourceline)
         number = _attr(ident, "number") or _attr(ident, "latinNumber")
@@ -717,7 +730,10 @@ def _fsf_entity(
         if prop == "passportNumber" and schema != "Person":
             prop = "idNumber"
         russian = _country(ident) == "ru"
-        add_ids(entity, prop, number, russian, iat, report)
+        # A number the EU says is false stays on its document only: as an identifier of
+        # the entity it would join it to whoever really holds that number.
+        if (_attr(ident, "knownFalse") or "").lower() != "true":
+            add_ids(entity, prop, number, russian, iat, report)
         doc = make_entity(
             dataset,
             "Passport" if code == "passport" and schema == "Person" else "Identification",
@@ -729,6 +745,19 @@ def _fsf_entity(
         add_checked(doc, "country", _country(ident), iat, report)
         add_checked(doc, "authority", _attr(ident, "issuedBy"), iat, report)
         add_checked(doc, "description", child_text(ident, "remark"), iat, report)
+        flags = [
+            label
+            for attr, label in (
+                ("knownFalse", "known to be false"),
+                ("knownExpired", "known to be expired"),
+                ("reportedLost", "reported lost"),
+                ("revokedByIssuer", "revoked by issuer"),
+                ("diplomatic", "diplomatic"),
+            )
+            if (_attr(ident, attr) or "").lower() == "true"
+        ]
+        if flags:
+            add_value(doc, "description", "Document " + ", ".join(flags), iat)
         extra.append(doc)
     for remark in children(elem, "remark"):
         rat = SourcePointer(file=path.name, row=remark.sourceline)

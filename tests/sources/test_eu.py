@@ -358,3 +358,41 @@ def test_properties_the_schema_lacks_are_kept_as_notes(shared_data: Path, tmp_pa
     birth = row[header.index("birthDate")]
     assert birth and f"birthDate: {birth}" in vessel.get("notes")
     assert {"First Second", "Third"} <= set(vessel.get("alias"))
+
+
+def test_fsf_contact_info_and_document_flags(tmp_path: Path) -> None:
+    """The shape of later FSF exports: contactInfo on addresses, document status flags."""
+    path = tmp_path / "fsf.xml"
+    path.write_text(
+        '<?xml version="1.0" encoding="UTF-8"?>\n'
+        '<export xmlns="http://eu.europa.ec/fpi/fsd/export" generationDate="2024-05-01T10:00:00">\n'
+        '<sanctionEntity designationDate="2022-12-16" euReferenceNumber="EU.1.2" logicalId="77">\n'
+        '<regulation programme="UKR" numberTitle="2022/2477 (OJ L323)"/>\n'
+        '<subjectType code="enterprise" classificationCode="E"/>\n'
+        '<nameAlias wholeName="JSC Izhevsk Electromechanical Plant Kupol" strong="true"/>\n'
+        '<nameAlias wholeName="ИЭМЗ Купол" nameLanguage="RU" strong="true"/>\n'
+        '<nameAlias wholeName="Kupol" strong="false"/>\n'
+        '<address city="Izhevsk" street="Pesochnaya str. 3" countryIso2Code="RU">\n'
+        '<contactInfo key="PHONE" value="8 (3412) 72-22-09"/>\n'
+        '<contactInfo key="EMAIL" value="iemz@kupol.ru"/>\n'
+        "</address>\n"
+        '<identification number="1831083343" identificationTypeCode="fiscalcode" '
+        'countryIso2Code="RU" knownFalse="true"/>\n'
+        "</sanctionEntity>\n</export>\n",
+        encoding="utf-8",
+    )
+    result = read_eu_xml(path)
+    assert result.version.version == "2024-05-01"
+    entities = {str(e.id): e for e in result.entities}
+    kupol = entities["eu-fsf-77"]
+    assert kupol.schema.name == "Organization"
+    assert kupol.get("weakAlias") == ["Kupol"]
+    russian = next(s for s in kupol.statements if s.value == "ИЭМЗ Купол")
+    assert russian.lang == "rus" and SourcePointer.decode(russian.origin).row == 7
+    assert kupol.get("phone") == ["+73412722209"]
+    assert kupol.get("email") == ["iemz@kupol.ru"]
+    # A document the EU marks as false does not give the entity an identifier.
+    assert kupol.get("innCode") == [] and kupol.get("taxNumber") == []
+    (doc,) = [e for e in entities.values() if e.schema.name == "Identification"]
+    assert "Document known to be false" in doc.get("description")
+    assert doc.get("number") == ["1831083343"] and doc.get("holder") == ["eu-fsf-77"]
