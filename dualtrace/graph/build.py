@@ -23,6 +23,7 @@ end_date, source_url, evidence)``
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import re
 from dataclasses import dataclass
 
@@ -376,7 +377,8 @@ def _build_mention_edges(store: Store) -> None:
                 continue
             pair = (str(subject), entity)
             before = " ".join(words[max(0, start - 8) : start])
-            rows.setdefault(pair, (f"{stmt_id}#{entity}", f"named in listing text: ...{before}", str(stmt_id)))
+            role = f"named in listing text: ...{before}"
+            rows.setdefault(pair, (f"{stmt_id}#{entity}", role, str(stmt_id)))
         # Two parties named close together are related by the words between them
         # ("IEMZ Kupol, a subsidiary of ... Almaz-Antey"); one name may stand for
         # several entities (the same party on two lists), so spans are grouped.
@@ -384,7 +386,7 @@ def _build_mention_edges(store: Store) -> None:
         for start, end, entity in found:
             spans.setdefault((start, end), []).append(entity)
         ordered = sorted(spans.items())
-        for ((_s1, e1), firsts), ((s2, _e2), seconds) in zip(ordered, ordered[1:], strict=False):
+        for ((_s1, e1), firsts), ((s2, _e2), seconds) in itertools.pairwise(ordered):
             if not 0 <= s2 - e1 <= 10:
                 continue
             between = " ".join(words[e1:s2])

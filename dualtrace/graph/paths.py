@@ -100,7 +100,8 @@ def adjacency_from_store(store: Store, kinds: Sequence[str], as_of: str | None =
     )
     ids = [str(r[0]) for r in con.execute("SELECT id FROM g_adj_n ORDER BY ix").fetchall()]
     if not ids:
-        return Adjacency([], np.zeros(1, np.int64), np.zeros(0, np.int64), np.zeros(0, np.int64), [])
+        empty = np.zeros(0, np.int64)
+        return Adjacency([], np.zeros(1, np.int64), empty, empty, [])
     table = con.execute(
         "SELECT e.edge_id, s.ix AS si, d.ix AS di FROM g_adj_e e "
         "JOIN g_adj_n s ON s.id = e.src JOIN g_adj_n d ON d.id = e.dst"
