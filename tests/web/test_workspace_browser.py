@@ -102,7 +102,7 @@ def test_analyst_workflow_in_chromium(server: Server, browser: Any, tmp_path: Pa
     # ... and the profile now shows Almaz-Antey as parent, from that claim
     page.goto(f"{server.url}/web/entities/{KUPOL}")
     chain = page.locator("#ownership-chain").inner_text()
-    assert "ALMAZ-ANTEY" in chain and "document claim, accepted" in chain
+    assert "ALMAZ-ANTEY" in chain and "owns" in chain
     _shot(page, "profile")
     narrow = _page(browser, width=800)
     narrow.context.add_cookies(page.context.cookies())
@@ -170,7 +170,9 @@ def test_analyst_workflow_in_chromium(server: Server, browser: Any, tmp_path: Pa
 
     # 7. PDF report of the entity: pages, text, citations
     page.goto(f"{server.url}/web/entities/{KUPOL}")
-    with page.expect_download() as dl:
+    # the report runs the ownership and red-flag rules and prints with WeasyPrint:
+    # seconds on an idle machine, allow for a busy one
+    with page.expect_download(timeout=240_000) as dl:
         page.locator("#pdf-report").click()
     pdf = Path(dl.value.path()).read_bytes()
     reader = PdfReader(io.BytesIO(pdf))
