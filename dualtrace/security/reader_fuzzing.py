@@ -20,6 +20,7 @@ import contextlib
 import io
 import json
 import re
+import select
 import signal
 import subprocess
 import sys
@@ -529,34 +530,53 @@ def run_target(
 
 
 def run_isolated(
-    target: ReaderTarget, data: bytes, data_dir: Path, timeout: float = 60.0
+    target: ReaderTarget,
+    data: bytes,
+    data_dir: Path,
+    timeout: float = 60.0,
+    startup_timeout: float = 300.0,
 ) -> tuple[RunResult, float]:
-    """:func:`run_target` in a child process that is killed at ``timeout``: for inputs
-    (bombs) where a reader may sit in C code that an alarm cannot interrupt. Returns
-    the result and the child's peak memory in MB."""
+    """:func:`run_target` in a child process that is killed ``timeout`` seconds after
+    it has imported the reader: for inputs (bombs) where a reader may sit in C code an
+    alarm cannot interrupt. Interpreter start-up is not counted (it can take many
+    seconds on a busy machine). Returns the result and the child's peak memory in MB."""
     with tempfile.TemporaryDirectory(prefix="dt-iso-") as tmp:
         work = Path(tmp)
         (work / "input.bin").write_bytes(data)
         code = (
-            "import json, resource, sys\n"
+            "import importlib, json, resource, sys\n"
             "from pathlib import Path\n"
             "from dualtrace.security import reader_fuzzing as rf\n"
             f"rf._DATA_DIR[0] = Path({str(data_dir)!r})\n"
             f"t = next(x for x in rf.TARGETS if x.name == {target.name!r})\n"
+            "importlib.import_module(t.module)\n"
+            "print('ready', flush=True)\n"
             f"w = Path({str(work)!r})\n"
             "r = rf.run_target(t, (w / 'input.bin').read_bytes(), w, timeout=1e6)\n"
             "mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024\n"
-            "print(json.dumps([r.outcome, r.detail, mb]))\n"
+            "print(json.dumps([r.outcome, r.detail, mb]), flush=True)\n"
         )
+        proc = subprocess.Popen(
+            [sys.executable, "-c", code],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        assert proc.stdout is not None
         try:
-            proc = subprocess.run(
-                [sys.executable, "-c", code], capture_output=True, text=True, timeout=timeout
-            )
+            ready, _, _ = select.select([proc.stdout], [], [], startup_timeout)
+            if not ready or proc.stdout.readline().strip() != "ready":
+                proc.kill()
+                _, err = proc.communicate()
+                return RunResult("crash", f"child did not start: {err[-300:]}"), 0.0
+            out, err = proc.communicate(timeout=timeout)
         except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.communicate()
             return RunResult("hang", f"reader still running after {timeout}s"), float("nan")
-        lines = proc.stdout.strip().splitlines()
+        lines = out.strip().splitlines()
         if proc.returncode != 0 or not lines:
-            return RunResult("crash", f"child died ({proc.returncode}): {proc.stderr[-300:]}"), 0.0
+            return RunResult("crash", f"child died ({proc.returncode}): {err[-300:]}"), 0.0
         outcome, detail, peak = json.loads(lines[-1])
         return RunResult(outcome, detail), float(peak)
 
