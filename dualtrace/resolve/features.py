@@ -135,6 +135,8 @@ PATRONYMIC_ENDINGS = ("ovic", "evic", "ovna", "evna", "icna", "ogli")
 PATRONYMIC_COST = 0.1
 # Two spellings rigour knows to be the same given or family name (any script).
 SYMBOL_SIMILARITY = 0.9
+# A word pair the lists' alias groups show to be translations (zavod = plant).
+TRANSLATION_SIMILARITY = 0.85
 
 
 # Weight at which a missing word costs its full weight; commoner words cost less.
@@ -162,6 +164,7 @@ def align_tokens(
     weight: TokenWeight,
     person: bool = False,
     symbols: tuple[Mapping[str, frozenset[str]], Mapping[str, frozenset[str]]] | None = None,
+    translations: Mapping[str, frozenset[str]] | None = None,
 ) -> Alignment:
     """Align two names' tokens: exact, joined compounds, then typo-tolerant pairs.
 
@@ -210,6 +213,17 @@ def align_tokens(
                     q_left.remove(q)
                     c_left.remove(c)
                     break
+    if translations and q_left and c_left:
+        for q in list(q_left):
+            equiv = translations.get(q)
+            if not equiv:
+                continue
+            for c in c_left:
+                if c in equiv:
+                    pairs.append(TokenPair(q, c, TRANSLATION_SIMILARITY, "learned translation"))
+                    q_left.remove(q)
+                    c_left.remove(c)
+                    break
     if person and q_left and c_left:
         for q in list(q_left):
             if len(q) == 1:
@@ -233,7 +247,8 @@ def align_tokens(
                 qw = cw
         num += p.similarity * (qw + cw)
         den += qw + cw
-        matched += p.similarity * qw
+        # information: common words ("global", "trading") count for less than their IDF
+        matched += p.similarity * qw * min(1.0, qw / RARE_WEIGHT)
     for t in q_left:
         den += 2 * miss_cost(t, weight) * (PATRONYMIC_COST if person and is_patronymic(t) else 1.0)
     for t in c_left:
@@ -259,23 +274,29 @@ class Context:
 
     weight: TokenWeight
     max_weight: float
+    translations: Mapping[str, frozenset[str]] = field(default_factory=dict)
     _names: NameMatch | None = None
     _computed: bool = False
     cache: dict[str, object] = field(default_factory=dict)
 
     def best_names(self, query: Record, candidate: Record) -> NameMatch | None:
         if not self._computed:
-            self._names = best_name_match(query, candidate, self.weight)
+            self._names = best_name_match(query, candidate, self.weight, self.translations)
             self._computed = True
         return self._names
 
 
 ACRONYM_DISCOUNT = 0.9
 WEAK_DISCOUNT = 0.8
-FULL_ALIGNMENTS = 3
+FULL_ALIGNMENTS = 5
 
 
-def best_name_match(query: Record, candidate: Record, weight: TokenWeight) -> NameMatch | None:
+def best_name_match(
+    query: Record,
+    candidate: Record,
+    weight: TokenWeight,
+    translations: Mapping[str, frozenset[str]] | None = None,
+) -> NameMatch | None:
     """The query/candidate name pair with the highest alignment.
 
     Pairs are first ranked by the weight of their exactly shared tokens (a set
@@ -300,7 +321,7 @@ def best_name_match(query: Record, candidate: Record, weight: TokenWeight) -> Na
     person = query.is_person and candidate.is_person
     symbols = (query.symbols, candidate.symbols) if query.symbols and candidate.symbols else None
     for _, _, q, cand in ranked[:FULL_ALIGNMENTS]:
-        al = align_tokens(q.tokens, cand.tokens, weight, person, symbols)
+        al = align_tokens(q.tokens, cand.tokens, weight, person, symbols, translations)
         if al.score == 0.0:
             continue
         eff = al.score
@@ -333,7 +354,7 @@ def name_match(query: Record, candidate: Record, ctx: Context) -> FtResult:
 
 # Matched name information (in nats of inverse document frequency) below which a
 # name alone is too common to identify anyone: about two rare words.
-INFO_TARGET = 12.0
+INFO_TARGET = 10.0
 SHORT_TOKEN = 5
 
 
@@ -359,8 +380,8 @@ def single_token_name(query: Record, candidate: Record, ctx: Context) -> FtResul
     pair = nm.alignment.pairs[0]
     tok = pair.candidate
     rare = ctx.weight(tok) >= 0.8 * ctx.max_weight
-    if len(tok) >= 8 and rare:
-        return FtResult(-0.3, f"only '{tok}' matched (long, rare word)")
+    if len(tok) >= SHORT_TOKEN and rare:
+        return FtResult(-0.3, f"only '{tok}' matched (a rare word)")
     return FtResult(-1.0, f"only '{tok}' matched")
 
 

@@ -28,7 +28,8 @@ from followthemoney.schema import Schema
 from rigour._core import raw_levenshtein_cutoff
 
 from dualtrace.names.acronyms import AcronymTable
-from dualtrace.names.normalize import name_forms
+from dualtrace.names.normalize import name_forms, name_variants
+from dualtrace.names.translations import TranslationTable
 from dualtrace.resolve.features import Context, allowed_edits, idf_weight, token_similarity
 from dualtrace.resolve.records import Record, build_record, get_schema, record_from_dict
 from dualtrace.resolve.scorer import DEFAULT_THRESHOLD, MatchScore, score_records
@@ -48,6 +49,7 @@ def _code_fingerprint() -> str:
         for path in sorted(folder.glob("*.py")):
             digest.update(path.read_bytes())
     return digest.hexdigest()[:12]
+
 
 # Tokens in more entities than this share are skipped for retrieval (still scored).
 COMMON_SHARE = 0.05
@@ -94,11 +96,16 @@ class ScreeningIndex:
         started = time.monotonic()
         raws = [r for r in raws if r.schema.matchable and r.schema.name not in UNSCREENED]
         self.acronyms = AcronymTable()
+        self.translations = TranslationTable()
         for raw in raws:
-            forms = [f for v in _name_values(raw) for f in name_forms(v)]
+            forms = [
+                f for v in _name_values(raw) for part in name_variants(v) for f in name_forms(part)
+            ]
             if len(forms) > 1:
                 self.acronyms.learn(raw.id, forms)
+                self.translations.learn(forms)
         self.acronyms.freeze()
+        self.translations.freeze()
         self.records: list[Record] = []
         self.by_id: dict[str, int] = {}
         postings: dict[str, set[int]] = defaultdict(set)
@@ -172,7 +179,7 @@ class ScreeningIndex:
         return w
 
     def context(self) -> Context:
-        return Context(self.weight, self.max_weight)
+        return Context(self.weight, self.max_weight, self.translations.equivalents)
 
     def query_record(self, data: Mapping[str, Any]) -> Record:
         """A query record from an FtM-shaped dict, with learned acronyms applied."""
