@@ -57,12 +57,12 @@ LIST_SOURCES: dict[str, ListSource] = {
     for s in (
         ListSource(
             "ofac-sdn",
-            "OFAC SDN list (CSV primary file)",
-            "https://sanctionslistservice.ofac.treas.gov/api/PublicationPreview/exports/SDN.CSV",
-            "sdn.csv",
-            _CSV,
+            "OFAC SDN list, enhanced XML (names per script, documents, relations)",
+            "https://sanctionslistservice.ofac.treas.gov/api/PublicationPreview/exports/SDN_ENHANCED.XML",
+            "SDN_ENHANCED.XML",
+            _XML,
             100_000,
-            _ofac_sdn,
+            lambda p, v: [read_ofac_xml(p, version=v)],
         ),
         ListSource(
             "ofac-cons",

@@ -32,7 +32,7 @@ from dualtrace.sources.listing import (
     make_sanction,
 )
 from dualtrace.sources.ofac_remarks import ID_LABELS, parse_ofac_date
-from dualtrace.sources.ofac_sdn import AUTHORITY, CONS_DATASET
+from dualtrace.sources.ofac_sdn import AUTHORITY, CONS_DATASET, SDN_DATASET
 
 CONSOLIDATED = CONS_DATASET  # the same list as the CSV set: XML and CSV are versions of it
 ENHANCED_URL = (
@@ -147,17 +147,36 @@ def _publication_date(path: Path, fmt: str) -> str | None:
     return None
 
 
+def _which_list(path: Path, fmt: str) -> DatasetInfo:
+    """SDN or non-SDN list: the enhanced XML names its list filter; else the file name."""
+    if fmt == "enhanced":
+        ns = f"{{{ENHANCED_NS}}}"
+        try:
+            for _event, elem in _iterparse(path, f"{ns}publicationInfo"):
+                names = {
+                    (e.text or "").strip()
+                    for e in elem.iterfind(f"{ns}filters/{ns}sanctionsLists/{ns}sanctionsList")
+                }
+                return SDN_DATASET if "SDN List" in names else CONSOLIDATED
+        except etree.XMLSyntaxError as exc:
+            raise _syntax_error(path, exc, None) from exc
+    return SDN_DATASET if path.name.lower().startswith("sdn") else CONSOLIDATED
+
+
 def read_ofac_xml(
     path: Path,
-    dataset: DatasetInfo = CONSOLIDATED,
+    dataset: DatasetInfo | None = None,
     version: str | None = None,
 ) -> ReadResult:
-    """Read an OFAC enhanced-XML or sdnList-XML file as one version of ``dataset``.
+    """Read an OFAC enhanced-XML or sdnList-XML file as one version of its list.
 
-    The version is the file's own publication date (``dataAsOf`` / ``Publish_Date``)
-    unless ``version`` is given.
+    The list (``ofac_sdn`` or ``ofac_cons``, the same datasets as OFAC's CSV sets) is
+    the one the file says it holds unless ``dataset`` is given; the version is the
+    file's own publication date (``dataAsOf`` / ``Publish_Date``) unless ``version`` is.
     """
     fmt = detect_format(path)
+    if dataset is None:
+        dataset = _which_list(path, fmt)
     if version:
         vinfo = VersionInfo(version, "given")
     else:

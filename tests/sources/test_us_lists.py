@@ -243,3 +243,18 @@ def test_dpl_versions_diff_and_as_of(shared_data: Path, tmp_path: Path, store: S
     newest = next(iter(added))
     assert store.entity_statements(newest, as_of="2023-07-01") == []
     assert store.entity_statements(newest)
+
+
+def test_enhanced_xml_names_its_list(shared_data: Path, tmp_path: Path) -> None:
+    """SDN_ENHANCED.XML loads into ofac_sdn, CONS_ENHANCED.XML into ofac_cons."""
+    raw = (shared_data / "lists/ofac-consolidated/CONS_ENHANCED.XML").read_text()
+    head = raw[: raw.index("<entities>")]
+    entity = raw[
+        raw.index('<entity id="17013">') : raw.index("</entity>", raw.index('<entity id="17013">'))
+    ]
+    sdn = head.replace(">Consolidated List</sanctionsList>", ">SDN List</sanctionsList>", 1)
+    path = tmp_path / "SDN_ENHANCED.XML"
+    path.write_text(sdn + "<entities>" + entity + "</entity></entities></sanctionsData>")
+    result = read_ofac_xml(path)
+    assert result.dataset.name == "ofac_sdn"
+    assert [e.id for e in result.entities if e.schema.name == "Organization"] == ["ofac-17013"]
