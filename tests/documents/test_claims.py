@@ -217,3 +217,27 @@ def test_accepted_claims_become_statements_with_document_pointers(loaded: Store)
         "SELECT count(*) FROM statements WHERE dataset = 'documents' AND schema = 'Ownership'"
     ).fetchone()
     assert left == (0,)
+
+
+def test_name_index_is_cached_beside_the_store_until_lists_change(
+    list_store: Store, shared_data: Path
+) -> None:
+    from dualtrace.documents.loading import cached_name_index
+    from dualtrace.sources.ofac_sdn import read_ofac_sdn
+    from tests.documents.conftest import slice_ofac
+
+    first = cached_name_index(list_store)
+    cache = list_store.path.with_name(list_store.path.name + ".mentions-index")
+    assert cache.exists()
+    again = cached_name_index(list_store)
+    assert again is not first and len(again) == len(first)  # read back from the file
+    stamp = cache.read_bytes()[:64]
+    # loading another list version changes what the index must hold
+    ofac = slice_ofac(shared_data, list_store.path.parent / "ofac2")
+    (ofac / "sdn_2024-05-03.csv").rename(ofac / "sdn_2024-05-04.csv")
+    for result in read_ofac_sdn(ofac):
+        list_store.load(result.dataset, result.version, result.statements(), result.report)
+    rebuilt = cached_name_index(list_store)
+    assert cache.read_bytes()[:64] != stamp and len(rebuilt) >= len(first)
+    cache.write_bytes(b"garbage")
+    assert len(cached_name_index(list_store)) == len(rebuilt)

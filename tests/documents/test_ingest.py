@@ -16,7 +16,7 @@ import docx
 import pypdf
 import pytest
 
-from dualtrace.documents.evidence import list_documents
+from dualtrace.documents.evidence import list_claims, list_documents
 from dualtrace.documents.loading import load_documents
 from dualtrace.documents.mentions import NameIndex
 from dualtrace.errors import InputError
@@ -162,3 +162,32 @@ def test_folder_load_keeps_going_past_bad_documents(
     assert {d.filename for d in list_documents(list_store)} == {"reuters.txt", "report.docx"}
     again = load_documents(list_store, folder / "reuters.txt", index=name_index)
     assert again.results[0].status == "unchanged"
+
+
+def test_email_attachments_load_as_their_own_documents(
+    tmp_path: Path, list_store: Store, name_index: NameIndex
+) -> None:
+    msg = EmailMessage()
+    msg["From"] = "logistics@tsk-vektor.example"
+    msg["To"] = "supply@kupol.example"
+    msg["Subject"] = "Invoices"
+    msg.set_content("Both invoices attached.")
+    pdf = text_pdf(PARAGRAPH, tmp_path / "invoice.pdf").read_bytes()
+    msg.add_attachment(pdf, maintype="application", subtype="pdf", filename="invoice.pdf")
+    msg.add_attachment(pdf[:200], maintype="application", subtype="pdf", filename="broken.pdf")
+    (tmp_path / "mail.eml").write_bytes(bytes(msg))
+    report = load_documents(list_store, tmp_path / "mail.eml", index=name_index)
+    statuses = {Path(r.path).name: r.status for r in report.results}
+    assert statuses == {
+        "mail.eml": "loaded",
+        "mail.eml#invoice.pdf": "loaded",
+        "mail.eml#broken.pdf": "error",
+    }
+    attached = next(r for r in report.results if r.path.endswith("#invoice.pdf"))
+    claims = list_claims(list_store, doc_id=attached.doc_id)
+    assert "CNY" in {c.value for c in claims if c.kind == "money"}
+    meta = list_store.con.execute(
+        "SELECT metadata->>'attached_to' FROM documents WHERE doc_id = ?", [attached.doc_id]
+    ).fetchone()
+    message = next(r for r in report.results if r.path.endswith("mail.eml"))
+    assert meta == (message.doc_id,)

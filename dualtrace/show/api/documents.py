@@ -28,7 +28,7 @@ from dualtrace.documents.evidence import (
     review_claim,
     save_document,
 )
-from dualtrace.documents.loading import name_index_from_store
+from dualtrace.documents.loading import cached_name_index
 from dualtrace.documents.mentions import NameIndex
 from dualtrace.documents.pipeline import analyse
 from dualtrace.errors import DualtraceError, InputError, NotFoundError, StoreError
@@ -69,7 +69,7 @@ def _index(request: Request, store: Store) -> NameIndex:
     """The mention automaton, built on first use and kept for the app's lifetime."""
     index: NameIndex | None = getattr(request.app.state, "documents_index", None)
     if index is None:
-        index = name_index_from_store(store)
+        index = cached_name_index(store)
         request.app.state.documents_index = index
     return index
 

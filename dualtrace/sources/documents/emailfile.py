@@ -1,4 +1,4 @@
-"""E-mail messages (.eml): headers as metadata, the body as text, attachments listed.
+"""E-mail messages (.eml): headers as metadata, the body as text, attachments carried along.
 
 The plain-text body is preferred; an HTML-only message is reduced to its visible
 text. Sender, recipients and date stay as metadata because they are evidence too
@@ -42,9 +42,20 @@ def read_eml(raw: bytes, name: str) -> ExtractedText:
                 body_text = content
     except (LookupError, UnicodeError, KeyError) as exc:
         warnings.append(f"body could not be decoded: {exc}")
-    attachments = [a.get_filename() or "(unnamed)" for a in msg.iter_attachments()]
-    if attachments:
-        meta["attachments"] = ", ".join(attachments)
+    names: list[str] = []
+    carried: list[tuple[str, bytes]] = []
+    for part in msg.iter_attachments():
+        filename = part.get_filename() or "(unnamed)"
+        names.append(filename)
+        try:
+            payload = part.get_payload(decode=True)
+        except (LookupError, ValueError) as exc:
+            warnings.append(f"attachment {filename}: cannot decode ({exc})")
+            continue
+        if isinstance(payload, bytes) and payload:
+            carried.append((filename, payload))
+    if names:
+        meta["attachments"] = ", ".join(names)
     header_block = "\n".join(
         f"{h.title()}: {meta[h]}" for h in ("from", "to", "cc", "date", "subject") if h in meta
     )
@@ -55,4 +66,5 @@ def read_eml(raw: bytes, name: str) -> ExtractedText:
         title=meta.get("subject"),
         metadata=meta,
         warnings=warnings,
+        attachments=carried,
     )

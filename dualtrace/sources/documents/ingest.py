@@ -150,6 +150,7 @@ def ingest_bytes(
         title=extracted.title,
         metadata=extracted.metadata,
         warnings=extracted.warnings,
+        attachments=extracted.attachments,
     )
 
 

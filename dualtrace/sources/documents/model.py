@@ -31,6 +31,8 @@ class ExtractedText:
     title: str | None = None
     metadata: dict[str, str] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
+    # Files carried inside this one (e-mail attachments): (file name, bytes).
+    attachments: list[tuple[str, bytes]] = field(default_factory=list)
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,6 +62,7 @@ class Document:
     title: str | None = None
     metadata: dict[str, str] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
+    attachments: list[tuple[str, bytes]] = field(default_factory=list)
 
     @property
     def ocr_pages(self) -> int:
