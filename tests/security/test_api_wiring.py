@@ -196,3 +196,38 @@ def test_request_bodies_never_cause_server_errors(
         assert resp.headers["x-content-type-options"] == "nosniff"
 
     run()
+
+
+def test_workspace_forms_carry_the_session_csrf_token(
+    served: tuple[TestClient, dict[str, str], Path],
+) -> None:
+    """The web workspace under the guard: a signed-in analyst's case form works only
+    with the token the page itself embedded; a viewer may read but not create cases."""
+    import re
+
+    client, _, _store_path = served
+    client.cookies.clear()
+    resp = client.post("/auth/login", json={"username": "analyst", "password": PASSWORD})
+    assert resp.status_code == 200
+    page = client.get("/web/cases")
+    assert page.status_code == 200, page.text[:300]
+    assert "<script>" not in page.text  # only external scripts under the CSP
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
+    assert token is not None and token.group(1) == resp.json()["csrf_token"]
+    form = {"title": "Kupol / Garpiya-3 supply chain", "summary": "from the Reuters report"}
+    assert client.post("/web/cases", data=form, follow_redirects=False).status_code == 403
+    made = client.post(
+        "/web/cases", data={**form, "csrf_token": token.group(1)}, follow_redirects=False
+    )
+    assert made.status_code == 303 and made.headers["location"].startswith("/web/cases/")
+    client.cookies.clear()
+    resp = client.post("/auth/login", json={"username": "viewer", "password": PASSWORD})
+    csrf = resp.json()["csrf_token"]
+    assert client.get("/web/cases").status_code == 200
+    refused = client.post("/web/cases", data={**form, "csrf_token": csrf}, follow_redirects=False)
+    assert refused.status_code == 403
+    client.cookies.clear()
+    ctx = client.app.state.security  # type: ignore[attr-defined]
+    ctx.audit.flush()
+    [entry] = ctx.audit.entries(action="case", actor="analyst", limit=5)
+    assert "Garpiya-3" in entry.details_dict()["body"]
