@@ -537,6 +537,11 @@ def read_fcdo_tables(folder: Path, version: str | None = None) -> ReadResult:
         else:
             prop = "alias"  # primary_variation, good_quality_aka, unlabelled alias
         add_name(subj.entity, prop, name, at, report)
+        if prop == "name" and subj.entity.schema.name == "Person":
+            # name_1..name_5 are given names, name_6 the family name (OFSI's layout).
+            given = " ".join(r.get(f"name_{i}", "").strip() for i in range(1, 6)).split()
+            add_checked(subj.entity, "firstName", given[0] if given else None, at, report)
+            add_checked(subj.entity, "lastName", r.get("name_6", "").strip() or None, at, report)
     for num, r in tables["subject_dobs.csv"]:
         subj = subject_of("subject_dobs.csv", num, r["unique_id"])
         if subj is None:

@@ -74,6 +74,13 @@ def test_almaz_antey_on_uk_list(fcdo: tuple) -> None:  # type: ignore[type-arg]
     assert SourcePointer.decode(name.origin).file == "subject_names.csv"
 
 
+def test_person_name_parts(fcdo: tuple) -> None:  # type: ignore[type-arg]
+    _, entities = fcdo
+    akhund = entities["gb-fcdo-afg0006"]
+    assert akhund.get("name") == ["MOHAMMAD HASSAN AKHUND"]
+    assert (akhund.get("firstName"), akhund.get("lastName")) == (["MOHAMMAD"], ["AKHUND"])
+
+
 def test_weak_aliases_kept_apart(fcdo: tuple, shared_data: Path) -> None:  # type: ignore[type-arg]
     _, entities = fcdo
     with (_tables(shared_data) / "subject_names.csv").open(encoding="utf-8", newline="") as fh:
