@@ -71,6 +71,10 @@ def propagate_ownership(
     # so each round materialises only two tables (additions, and the grown status).
     names = (f"{out}_delta_a", f"{out}_delta_b")
     root_expr = "'*'" if params.aggregate else "entity"
+    # With one shared root the root equality is always true, and as a join key of one
+    # distinct value it makes planners build a near-cross product: leave it out.
+    root_join = "" if params.aggregate else " AND s.root = t.root"
+    root_anti = "" if params.aggregate else " AND s.root = c.root"
     listed = engine.materialize(
         status,
         f"SELECT DISTINCT entity, {root_expr} AS root, 0 AS depth FROM {seeds}",
@@ -94,12 +98,12 @@ def propagate_ownership(
                      MAX(CASE WHEN e.control THEN 1 ELSE 0 END) AS ctrl
               FROM touched t
               JOIN {edges} e ON e.asset = t.asset
-              JOIN {status} s ON s.entity = e.owner AND s.root = t.root
+              JOIN {status} s ON s.entity = e.owner{root_join}
               GROUP BY t.asset, t.root
             )
             SELECT c.entity, c.root
             FROM cand c
-            LEFT JOIN {status} s ON s.entity = c.entity AND s.root = c.root
+            LEFT JOIN {status} s ON s.entity = c.entity{root_anti}
             WHERE s.entity IS NULL AND {params.test_sql("c.pct", "c.ctrl")}
             """,
         )
