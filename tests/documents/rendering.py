@@ -32,6 +32,13 @@ def text_pdf(text: str, out: Path) -> Path:
 
 def scanned_pdf(text: str, out: Path, dpi: int = 200, font_pt: int = 11) -> Path:
     """An image-only PDF: the text drawn on A4 bitmaps, no text layer at all."""
+    pages = page_images(text, dpi, font_pt)
+    pages[0].save(out, "PDF", resolution=dpi, save_all=True, append_images=pages[1:])
+    return out
+
+
+def page_images(text: str, dpi: int = 200, font_pt: int = 11) -> list[Image.Image]:
+    """The text drawn on A4 page bitmaps, as a scanner would see the printed pages."""
     width, height = int(8.27 * dpi), int(11.69 * dpi)
     margin = int(0.8 * dpi)
     font = ImageFont.truetype(str(FONT), int(font_pt * dpi / 72))
@@ -54,5 +61,10 @@ def scanned_pdf(text: str, out: Path, dpi: int = 200, font_pt: int = 11) -> Path
             draw.text((margin, y), line, font=font, fill=0)
             y += line_h
         pages.append(image)
-    pages[0].save(out, "PDF", resolution=dpi, save_all=True, append_images=pages[1:])
+    return pages
+
+
+def scanned_png(text: str, out: Path, dpi: int = 200, font_pt: int = 11) -> Path:
+    """The first page of :func:`scanned_pdf` as a PNG photo of a page."""
+    page_images(text, dpi, font_pt)[0].save(out, "PNG", dpi=(dpi, dpi))
     return out

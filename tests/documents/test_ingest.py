@@ -15,6 +15,7 @@ from pathlib import Path
 import docx
 import pypdf
 import pytest
+from PIL import Image
 
 from dualtrace.documents.evidence import list_claims, list_documents
 from dualtrace.documents.loading import load_documents
@@ -23,7 +24,7 @@ from dualtrace.errors import InputError
 from dualtrace.sources.documents import IngestLimits, discover, ingest_bytes, ingest_file
 from dualtrace.store import Store
 from tests.documents.conftest import REUTERS
-from tests.documents.rendering import text_pdf
+from tests.documents.rendering import scanned_png, text_pdf
 
 PARAGRAPH = (
     "IEMZ Kupol, a subsidiary of Almaz-Antey, received seven drones at its facility in "
@@ -191,3 +192,16 @@ def test_email_attachments_load_as_their_own_documents(
     ).fetchone()
     message = next(r for r in report.results if r.path.endswith("mail.eml"))
     assert meta == (message.doc_id,)
+
+
+def test_scanned_images_are_ocred_and_image_bombs_refused(tmp_path: Path) -> None:
+    doc = ingest_file(scanned_png(PARAGRAPH, tmp_path / "invoice.png"))
+    assert doc.media_type == "image/png" and doc.pages[0].method == "ocr"
+    assert "IEMZ Kupol, a subsidiary of Almaz-Antey" in " ".join(doc.text.split())
+    assert (doc.pages[0].ocr_confidence or 0) > 80
+    Image.new("1", (9000, 9000)).save(tmp_path / "bomb.png")
+    with pytest.raises(InputError, match="refused"):
+        ingest_file(tmp_path / "bomb.png")
+    (tmp_path / "cut.jpg").write_bytes(b"\xff\xd8\xff\xe0" + b"\0" * 64)
+    with pytest.raises(InputError, match="corrupt image"):
+        ingest_file(tmp_path / "cut.jpg")

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from dualtrace.errors import InputError
 from dualtrace.sources.documents.emailfile import read_eml
+from dualtrace.sources.documents.imagefile import is_image, read_image
 from dualtrace.sources.documents.language import detect_language
 from dualtrace.sources.documents.markup import read_html
 from dualtrace.sources.documents.model import Document, ExtractedText, assemble_pages
@@ -23,7 +24,25 @@ from dualtrace.sources.documents.pdffile import read_pdf
 from dualtrace.sources.documents.textfile import read_plain_text
 from dualtrace.sources.documents.wordfile import MAX_UNCOMPRESSED, read_docx
 
-SUPPORTED_SUFFIXES = (".pdf", ".docx", ".html", ".htm", ".txt", ".text", ".md", ".eml", ".csv")
+SUPPORTED_SUFFIXES = (
+    ".pdf",
+    ".docx",
+    ".html",
+    ".htm",
+    ".txt",
+    ".text",
+    ".md",
+    ".eml",
+    ".csv",
+    ".png",
+    ".jpg",
+    ".jpeg",
+    ".tif",
+    ".tiff",
+    ".gif",
+    ".bmp",
+    ".webp",
+)
 _EMAIL_HEADER = re.compile(
     rb"^(From|To|Subject|Date|Received|Message-ID|Return-Path):", re.I | re.M
 )
@@ -54,10 +73,12 @@ def discover(path: Path) -> list[Path]:
 
 
 def sniff(raw: bytes, suffix: str) -> str:
-    """The format to read ``raw`` as: 'pdf', 'docx', 'html', 'eml' or 'text'."""
+    """The format to read ``raw`` as: 'pdf', 'docx', 'image', 'html', 'eml' or 'text'."""
     head = raw[:2048].lstrip()
     if head.startswith(b"%PDF") or suffix == ".pdf":
         return "pdf"
+    if is_image(raw):
+        return "image"
     if raw.startswith(b"PK\x03\x04") or suffix == ".docx":
         return "docx"
     lowered = head[:512].lower()
@@ -111,6 +132,10 @@ def ingest_bytes(
     try:
         if kind == "pdf":
             extracted = read_pdf(raw, name, limits.ocr, limits.ocr_langs, on_page)
+        elif kind == "image":
+            if not limits.ocr:
+                raise InputError("an image needs OCR, which is switched off", file=name)
+            extracted = read_image(raw, name, limits.ocr_langs)
         elif kind == "docx":
             extracted = read_docx(raw, name, limits.max_uncompressed)
         elif kind == "html":
