@@ -231,3 +231,27 @@ def test_workspace_forms_carry_the_session_csrf_token(
     ctx.audit.flush()
     [entry] = ctx.audit.entries(action="case", actor="analyst", limit=5)
     assert "Garpiya-3" in entry.details_dict()["body"]
+
+
+def test_backup_through_the_running_server(
+    served: tuple[TestClient, dict[str, str], Path],
+) -> None:
+    """The CLI cannot open a store the server holds; admins back it up over HTTP, into
+    the backup folder only, and the copy verifies."""
+    from dualtrace.security.backup import read_manifest
+
+    client, keys, store_path = served
+    body = {"name": "nightly.duckdb"}
+    assert (
+        client.post("/admin/backup", json=body, headers=bearer(keys["analyst"])).status_code == 403
+    )
+    resp = client.post("/admin/backup", json=body, headers=bearer(keys["admin"]))
+    assert resp.status_code == 201, resp.text
+    made = store_path.parent / "backups" / "nightly.duckdb"
+    assert (
+        read_manifest(made).tables["statements"][0] == resp.json()["tables"]["statements"]["rows"]
+    )
+    for bad in ("../escape.duckdb", "/tmp/x.duckdb", "sub/../../x.duckdb", "notes.txt"):
+        resp = client.post("/admin/backup", json={"name": bad}, headers=bearer(keys["admin"]))
+        assert resp.status_code == 422, bad
+    assert not (store_path.parent / "escape.duckdb").exists()

@@ -8,6 +8,7 @@ Each change is written to the audit log before the response is sent.
 from __future__ import annotations
 
 import html
+import os
 import threading
 import time
 from collections.abc import AsyncIterator, Callable
@@ -20,7 +21,8 @@ from fastapi import APIRouter, Depends, FastAPI, HTTPException, Request, Respons
 from fastapi.responses import HTMLResponse, RedirectResponse
 from pydantic import BaseModel, Field
 
-from dualtrace.errors import DualtraceError, NotFoundError, StoreError
+from dualtrace.errors import DualtraceError, InputError, NotFoundError, StoreError
+from dualtrace.security.backup import backup
 from dualtrace.security.http_auth import (
     CSRF_COOKIE,
     SESSION_COOKIE,
@@ -34,9 +36,11 @@ from dualtrace.security.http_auth import (
     security_context,
 )
 from dualtrace.security.roles import Role
+from dualtrace.security.uploads import resolve_within
 from dualtrace.store import Store
 
 MAX_FAILED_LOGINS = 5
+ENV_BACKUP_DIR = "DUALTRACE_BACKUP_DIR"
 FAILED_LOGIN_WINDOW = 300.0
 
 router = APIRouter(tags=["auth"])
@@ -317,6 +321,41 @@ def audit_log(
 ) -> list[dict[str, Any]]:
     ctx.audit.flush()
     return [e.to_dict() for e in ctx.audit.entries(limit, actor, action, target)]
+
+
+class BackupBody(BaseModel):
+    name: str = Field(max_length=200)
+
+
+def backup_dir(request: Request) -> Path:
+    """``$DUALTRACE_BACKUP_DIR``, else ``backups/`` beside the store."""
+    env = os.environ.get(ENV_BACKUP_DIR)
+    if env:
+        return Path(env)
+    store_path = getattr(request.app.state, "store_path", None)
+    if store_path is None:
+        raise HTTPException(status_code=409, detail="this server has no store to back up")
+    return Path(store_path).parent / "backups"
+
+
+@router.post("/admin/backup", status_code=201)
+def backup_store(body: BackupBody, request: Request, admin: Admin) -> dict[str, Any]:
+    """Back up the running server's store into the backup folder (a file name, never a
+    path: the name must stay inside that folder). Works while the server holds the
+    store, which the CLI's ``dualtrace backup`` cannot."""
+    store_path = getattr(request.app.state, "store_path", None)
+    if store_path is None:
+        raise HTTPException(status_code=409, detail="this server has no store to back up")
+    folder = backup_dir(request)
+    folder.mkdir(parents=True, exist_ok=True)
+    try:
+        dest = resolve_within(folder, body.name)
+        if dest.suffix != ".duckdb":
+            raise InputError("backup names end in .duckdb", file=body.name)
+        manifest = backup(Path(store_path), dest, admin.actor)
+    except DualtraceError as exc:
+        raise HTTPException(status_code=422, detail=str(exc)) from exc
+    return {**manifest.to_dict(), "file": dest.name}
 
 
 def secure_app(
