@@ -90,3 +90,30 @@ def test_screen_file_guesses_columns_and_reports_bad_rows(store_file: Path, tmp_
         app, ["screen-file", str(nocol), "-o", str(tmp_path / "o.csv"), "--store", str(store_file)]
     )
     assert res.exit_code != 0 and "no name column" in str(res.exception)
+
+
+def test_screen_file_reads_xlsx(store_file: Path, tmp_path: Path) -> None:
+    from openpyxl import Workbook  # type: ignore[import-untyped]
+
+    wb = Workbook()
+    ws = wb.active
+    ws.append(["Counterparty", "Type"])
+    ws.append(["Redlepus Vector Industry Shenzhen Co Ltd", "Company"])
+    ws.append(["Emma Daniels", "Person"])
+    src = tmp_path / "in.xlsx"
+    wb.save(src)
+    out = tmp_path / "out.json"
+    res = runner.invoke(
+        app,
+        ["screen-file", str(src), "-o", str(out), "--store", str(store_file),
+         "--map", "Counterparty=name", "--map", "Type=$schema"],
+    )  # fmt: skip
+    assert res.exit_code == 0, res.output
+    rows = json.loads(out.read_text())
+    assert rows[0]["entity_id"] == "eu-32014r0269-i-entities-504" and rows[0]["match"]
+    assert not rows[1]["match"]
+
+
+def test_serve_is_registered() -> None:
+    res = runner.invoke(app, ["serve", "--help"])
+    assert res.exit_code == 0 and "127.0.0.1" in res.stdout
