@@ -21,6 +21,7 @@ from pypdf import PdfReader
 from tests.web.conftest import PASSWORDS, SCREENSHOTS, Server
 
 KUPOL = "ofac-46431"
+LLC_CST = "NK-abdzbEBkqyT29GyREbiURZ"  # ZALA network (FtM): owners with percentages
 TIMEOUT_MS = 60_000
 SCREENING_CSV = "name,country,ref\nАО «ИЭМЗ «Купол»,ru,C-1\nTSK Vektor,ru,C-2\nEmma Daniels,,C-3\n"
 
@@ -134,6 +135,16 @@ def test_analyst_workflow_in_chromium(server: Server, browser: Any, tmp_path: Pa
     shown = int(canvas.get_attribute("data-edges"))
     page.locator("#edge-types input[value=UnknownLink]").uncheck()
     assert int(canvas.get_attribute("data-edges")) < shown
+
+    # 4b. a bigger picture: the ZALA network from its FtM file; expand the owner
+    page.goto(f"{server.url}/web/entities/{LLC_CST}/network")
+    before = int(_wait_attr(page, "#network", "data-nodes", lambda v: v and int(v) >= 8))
+    owner = page.locator("#node-table tr", has_text="Alexander ZAKHAROV").first
+    owner.get_by_role("button", name=re.compile("Expand")).click()
+    _wait_attr(page, "#network", "data-nodes", lambda v: int(v) > before + 3)
+    _wait_attr(page, "#network", "data-settled", lambda v: v == "1")
+    page.evaluate("window.scrollTo(0, 0)")
+    _shot(page, "network-zala")
 
     # 5. screening: upload a small CSV, watch it finish, read the explanations
     page.goto(f"{server.url}/web/screen")

@@ -281,9 +281,27 @@
 
   // As many ticks as fit in ~12 ms, then one frame: small graphs settle in a blink,
   // large ones keep the page responsive.
+  // Until the user pans, zooms or drags, keep the whole picture in view.
+  var autoFit = true;
+  function fit() {
+    if (!autoFit || current.nodes.size < 2) { return; }
+    var x0 = Infinity, y0 = Infinity, x1 = -Infinity, y1 = -Infinity;
+    current.nodes.forEach(function (id) {
+      var n = nodes.get(id);
+      if (!n) { return; }
+      x0 = Math.min(x0, n.x); y0 = Math.min(y0, n.y); x1 = Math.max(x1, n.x); y1 = Math.max(y1, n.y);
+    });
+    var w = canvas.clientWidth, h = canvas.clientHeight, pad = 60;
+    var k = Math.min(1.5, (w - 2 * pad - 120) / Math.max(x1 - x0, 1), (h - 2 * pad) / Math.max(y1 - y0, 1));
+    view.k = Math.max(0.15, k);
+    view.x = w / 2 - view.k * (x0 + x1) / 2 - 40;
+    view.y = h / 2 - view.k * (y0 + y1) / 2;
+  }
+
   function loop() {
     var start = performance.now();
     do { tick(); } while (alpha > 0.02 && performance.now() - start < 12);
+    fit();
     draw();
     if (alpha > 0.02) { window.requestAnimationFrame(loop); } else { running = false; canvas.dataset.settled = "1"; }
   }
@@ -390,8 +408,8 @@
     else { pan = { x: ev.clientX - view.x, y: ev.clientY - view.y }; }
   });
   window.addEventListener("mousemove", function (ev) {
-    if (drag) { var p = toWorld(ev); drag.x = p.x; drag.y = p.y; moved = true; reheat(0.2); }
-    else if (pan) { view.x = ev.clientX - pan.x; view.y = ev.clientY - pan.y; moved = true; draw(); }
+    if (drag) { autoFit = false; var p = toWorld(ev); drag.x = p.x; drag.y = p.y; moved = true; reheat(0.2); }
+    else if (pan) { autoFit = false; view.x = ev.clientX - pan.x; view.y = ev.clientY - pan.y; moved = true; draw(); }
   });
   window.addEventListener("mouseup", function () {
     if (drag) { drag.fixed = moved; }
@@ -403,6 +421,7 @@
   });
   canvas.addEventListener("wheel", function (ev) {
     ev.preventDefault();
+    autoFit = false;
     var rect = canvas.getBoundingClientRect();
     var mx = ev.clientX - rect.left, my = ev.clientY - rect.top;
     var k = Math.min(6, Math.max(0.15, view.k * (ev.deltaY < 0 ? 1.15 : 1 / 1.15)));
@@ -433,9 +452,11 @@
     } else if ((ev.key === "o" || ev.key === "O") && cur) {
       window.location.href = profileBase + encodeURIComponent(cur.id);
     } else if (ev.key === "+" || ev.key === "=") {
-      view.k = Math.min(6, view.k * 1.2); draw();
+      autoFit = false; view.k = Math.min(6, view.k * 1.2); draw();
     } else if (ev.key === "-") {
-      view.k = Math.max(0.15, view.k / 1.2); draw();
+      autoFit = false; view.k = Math.max(0.15, view.k / 1.2); draw();
+    } else if (ev.key === "0") {
+      autoFit = true; fit(); draw();
     }
   });
 
