@@ -582,7 +582,7 @@ def merge_entities(
         members: set[str] = set()
         for ident in ids:
             members.update(_expand(store, ident))
-        if len(members) < 2:
+        if len(members) < 2 or len({store.resolve_id(i) for i in ids}) < 2:
             raise DualtraceError("these ids are already one entity")
         schemas = {
             str(r[0])
