@@ -431,6 +431,8 @@ def _address_listing(
     """A listing that names only an address: an Address entity, screenable by its text."""
     addr = make_entity(dataset, "Address", eid)
     add_checked(addr, "full", text, at, report)
+    # also as its name, so name lookup and screening (which index names) find it
+    add_checked(addr, "name", text, at, report)
     tail = text.rsplit(",", 1)[-1].strip()
     if re.fullmatch(r"[A-Z]{2}", tail):
         add_checked(addr, "country", tail, at, report)

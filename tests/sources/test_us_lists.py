@@ -188,6 +188,7 @@ def test_address_only_entity_list_entry_becomes_an_address(tmp_path: Path) -> No
     addr = next(e for e in ents if e.schema.name == "Address")
     assert "Ho King Commercial Centre" in str(addr.first("full"))
     assert addr.get("country") == ["hk"]
+    assert addr.get("name") == addr.get("full")  # screenable like a name
     assert any(e.schema.name == "Sanction" and e.get("entity") == [addr.id] for e in ents)
 
 
