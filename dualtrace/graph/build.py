@@ -78,6 +78,7 @@ EDGE_KINDS: tuple[str, ...] = (
     *sorted(ATTRIBUTE_KINDS.values()),
     "trade",
     "mention",
+    "co_mention",
 )
 # Free-text properties where lists explain a listing ("a subsidiary of ...").
 TEXT_PROPS: tuple[str, ...] = ("reason", "notes", "summary", "description")
@@ -140,7 +141,7 @@ def build_graph(store: Store, known_at: str | None = None) -> GraphCounts:
         f"""
         CREATE OR REPLACE TEMP TABLE g_stmt AS
         SELECT s.id, s.entity_id, s.canonical_id, s.schema, s.prop, s.prop_type, s.value,
-               s.dataset
+               s.dataset, s.doc_id
         FROM statements s JOIN ({vsql}) v ON s.dataset = v.dataset AND s.version = v.version
         """,
         vparams,
@@ -254,6 +255,17 @@ def build_graph(store: Store, known_at: str | None = None) -> GraphCounts:
         SELECT edge_id, CASE prop_type {kinds_case} END, src, dst, prop, NULL, NULL, NULL, NULL,
                NULL, NULL, dataset, [edge_id]
         FROM g_attr
+        """
+    )
+    # Parties named in the same document: an edge to a document node (not pairwise,
+    # so a document naming 500 companies adds 500 edges, not 125,000).
+    con.execute(
+        f"""
+        INSERT INTO g_edges
+        SELECT min(id), 'co_mention', canonical_id, 'doc:' || doc_id, 'named in document',
+               NULL, NULL, NULL, NULL, NULL, NULL, min(dataset), list(id ORDER BY id)
+        FROM g_stmt WHERE doc_id IS NOT NULL AND schema IN ({parties})
+        GROUP BY canonical_id, doc_id
         """
     )
     _build_trade_edges(store)

@@ -20,7 +20,7 @@ def ftm_statements(
 ) -> Iterator[Statement]:
     for row, data in lines:
         entity = make_entity(dataset, data["schema"], data["id"])
-        at = SourcePointer(file=file, row=row)
+        at = SourcePointer(file=file, row=row, doc_id=data.get("doc"))
         for prop, values in data.get("properties", {}).items():
             if entity.schema.get(prop) is None:
                 continue

@@ -140,3 +140,29 @@ def test_cli_paths_exposure_flags(zala_path: Path) -> None:
         app, ["exposure", AEROSCAN, "--as-of", "2024-13-45", "--store", str(zala_path)]
     )
     assert res.exit_code != 0
+
+
+def test_parties_named_in_one_document_are_two_hops_apart(store: Store) -> None:
+    from tests.graph.ftm_fixture import load_entities
+
+    load_entities(
+        store,
+        [
+            {
+                "id": "a",
+                "schema": "Company",
+                "properties": {"name": ["Alpha Trading"]},
+                "doc": "d1",
+            },
+            {"id": "b", "schema": "Company", "properties": {"name": ["Beta Plant"]}, "doc": "d1"},
+            {
+                "id": "b-s",
+                "schema": "Sanction",
+                "properties": {"entity": ["b"], "authority": ["X"]},
+            },
+        ],
+    )
+    build_graph(store)
+    found = find_paths(store, "a", listed_in_force_sql(None), max_hops=2, edge_types=["co_mention"])
+    assert [p["target"]["id"] for p in found] == ["b"]
+    assert found[0]["nodes"][1]["id"] == "doc:d1"
