@@ -270,24 +270,26 @@ WITH latest AS (
          CASE WHEN l.decision = 'edit' AND c.kind <> 'relation'
               THEN c.kind || '|' || lower(l.value) ELSE c.fact_key END AS eff_fact
   FROM claims c JOIN documents d USING (doc_id) LEFT JOIN latest l USING (claim_id)
-), support AS (
-  SELECT a.claim_id,
-         list(DISTINCT b.source ORDER BY b.source)
-           FILTER (WHERE b.eff_fact = a.eff_fact AND b.source <> a.source) AS corroborating,
-         list(DISTINCT b.claim_id ORDER BY b.claim_id)
-           FILTER (WHERE a.subject_key IS NOT NULL AND b.subject_key = a.subject_key
-                   AND b.eff_fact <> a.eff_fact) AS contradicting
-  FROM effective a JOIN effective b
-    ON (b.eff_fact = a.eff_fact OR b.subject_key = a.subject_key) AND b.claim_id <> a.claim_id
-   AND coalesce(b.decision, '') <> 'reject'
+), live AS (
+  SELECT * FROM effective WHERE coalesce(decision, '') <> 'reject'
+), corroborating AS (
+  SELECT a.claim_id, list(DISTINCT b.source ORDER BY b.source) AS sources
+  FROM effective a JOIN live b
+    ON b.eff_fact = a.eff_fact AND b.source <> a.source AND b.claim_id <> a.claim_id
+  GROUP BY a.claim_id
+), contradicting AS (
+  SELECT a.claim_id, list(DISTINCT b.claim_id ORDER BY b.claim_id) AS claims
+  FROM effective a JOIN live b
+    ON b.subject_key = a.subject_key AND b.eff_fact <> a.eff_fact AND b.claim_id <> a.claim_id
   GROUP BY a.claim_id
 )
 SELECT e.claim_id, e.doc_id, e.kind, coalesce(e.review_value, e.value), e.value, e.quote,
        e.page, e.span_start, e.span_end, e.method, e.confidence, e.entity_id,
        coalesce(e.decision, 'pending'), e.source_reliability,
        coalesce(e.review_credibility, e.info_credibility), e.source, e.details,
-       coalesce(s.corroborating, []), coalesce(s.contradicting, [])
-FROM effective e LEFT JOIN support s USING (claim_id)
+       coalesce(s.sources, []), coalesce(x.claims, [])
+FROM effective e LEFT JOIN corroborating s USING (claim_id)
+LEFT JOIN contradicting x USING (claim_id)
 """
 
 
