@@ -20,12 +20,14 @@ import contextlib
 import io
 import json
 import re
-import select
 import signal
+import struct
 import subprocess
 import sys
 import tempfile
+import time
 import zipfile
+import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -73,7 +75,7 @@ class ReaderTarget:
     file_name: str
     seeds: tuple[Seed, ...]
     run: Callable[[Path, Path], int]
-    kind: Literal["csv", "xml", "json", "text", "zip", "pdf", "html", "email", "parquet"]
+    kind: Literal["csv", "xml", "json", "text", "zip", "pdf", "html", "email", "parquet", "image"]
 
 
 def _consume(result: Any) -> int:
@@ -187,6 +189,13 @@ def _document(path: Path, work: Path) -> int:
     return len(doc.text)
 
 
+def _document_ocr(path: Path, work: Path) -> int:
+    from dualtrace.sources.documents.ingest import IngestLimits, ingest_bytes
+
+    doc = ingest_bytes(path.read_bytes(), path.name, IngestLimits(ocr=True))
+    return len(doc.text)
+
+
 def _trade_csv(path: Path, work: Path) -> int:
     from dualtrace.model.provenance import LoadReport
     from dualtrace.trade.readers import read_csv_table
@@ -283,6 +292,18 @@ def _build_pdf(data_dir: Path) -> bytes:
         f"trailer\n<< /Size {len(objects) + 1} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n".encode()
     )
     return bytes(out)
+
+
+def _build_png(data_dir: Path) -> bytes:
+    """A small scan-like PNG of the report's first words (OCR makes big ones slow)."""
+    from PIL import Image, ImageDraw
+
+    words = " ".join(_reuters_text(data_dir, 400).split()[:3])
+    image = Image.new("L", (220, 40), 255)
+    ImageDraw.Draw(image).text((5, 12), words, fill=0)
+    out = io.BytesIO()
+    image.save(out, "PNG")
+    return out.getvalue()
 
 
 def _build_xlsx(data_dir: Path) -> bytes:
@@ -450,6 +471,14 @@ TARGETS: tuple[ReaderTarget, ...] = (
         "pdf",
     ),
     ReaderTarget(
+        "document_image",
+        "dualtrace.sources.documents.ingest",
+        "scan.png",
+        (Seed(build=_build_png),),
+        _document_ocr,
+        "image",
+    ),
+    ReaderTarget(
         "trade_csv",
         "dualtrace.trade.readers",
         "shipments.csv",
@@ -539,46 +568,47 @@ def run_isolated(
     """:func:`run_target` in a child process that is killed ``timeout`` seconds after
     it has imported the reader: for inputs (bombs) where a reader may sit in C code an
     alarm cannot interrupt. Interpreter start-up is not counted (it can take many
-    seconds on a busy machine). Returns the result and the child's peak memory in MB."""
+    seconds on a busy machine). Returns the result and how far the child's peak memory
+    grew, in MB, above what it had after importing the reader (some readers load
+    language models at import)."""
     with tempfile.TemporaryDirectory(prefix="dt-iso-") as tmp:
         work = Path(tmp)
         (work / "input.bin").write_bytes(data)
         code = (
-            "import importlib, json, resource, sys\n"
+            "import importlib, json, resource\n"
             "from pathlib import Path\n"
             "from dualtrace.security import reader_fuzzing as rf\n"
             f"rf._DATA_DIR[0] = Path({str(data_dir)!r})\n"
             f"t = next(x for x in rf.TARGETS if x.name == {target.name!r})\n"
             "importlib.import_module(t.module)\n"
-            "print('ready', flush=True)\n"
             f"w = Path({str(work)!r})\n"
+            "base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024\n"
+            "(w / 'ready').write_text('ready')\n"
             "r = rf.run_target(t, (w / 'input.bin').read_bytes(), w, timeout=1e6)\n"
-            "mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024\n"
-            "print(json.dumps([r.outcome, r.detail, mb]), flush=True)\n"
+            "peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024\n"
+            "(w / 'result.json').write_text(json.dumps([r.outcome, r.detail, peak - base]))\n"
         )
         proc = subprocess.Popen(
-            [sys.executable, "-c", code],
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
+            [sys.executable, "-c", code], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
         )
-        assert proc.stdout is not None
-        try:
-            ready, _, _ = select.select([proc.stdout], [], [], startup_timeout)
-            if not ready or proc.stdout.readline().strip() != "ready":
+        deadline = time.monotonic() + startup_timeout
+        while not (work / "ready").exists():
+            if proc.poll() is not None or time.monotonic() > deadline:
                 proc.kill()
                 _, err = proc.communicate()
-                return RunResult("crash", f"child did not start: {err[-300:]}"), 0.0
-            out, err = proc.communicate(timeout=timeout)
+                return RunResult("crash", f"child did not start: {err[-300:]!r}"), 0.0
+            time.sleep(0.05)
+        try:
+            _, err = proc.communicate(timeout=timeout)
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.communicate()
             return RunResult("hang", f"reader still running after {timeout}s"), float("nan")
-        lines = out.strip().splitlines()
-        if proc.returncode != 0 or not lines:
-            return RunResult("crash", f"child died ({proc.returncode}): {err[-300:]}"), 0.0
-        outcome, detail, peak = json.loads(lines[-1])
-        return RunResult(outcome, detail), float(peak)
+        result = work / "result.json"
+        if not result.exists():
+            return RunResult("crash", f"child died ({proc.returncode}): {err[-300:]!r}"), 0.0
+        outcome, detail, grown = json.loads(result.read_text())
+        return RunResult(outcome, detail), float(grown)
 
 
 # ---------------------------------------------------------------------------- bombs
@@ -655,3 +685,13 @@ def zip_bomb(template: bytes, size: int = 512 * 1024 * 1024, well_formed: bool =
                     fh.write(chunk)
                 fh.write(closing)
     return out.getvalue()
+
+
+def image_bomb(template_png: bytes, width: int = 60_000, height: int = 60_000) -> bytes:
+    """A small PNG whose header claims ``width`` x ``height`` pixels (3.6 gigapixels by
+    default): a decoder that trusts the header allocates gigabytes."""
+    if template_png[12:16] != b"IHDR":
+        raise ValueError("not a PNG with an IHDR chunk first")
+    header = struct.pack(">II", width, height) + template_png[24:29]
+    crc = struct.pack(">I", zlib.crc32(b"IHDR" + header) & 0xFFFFFFFF)
+    return template_png[:16] + header + crc + template_png[33:]

@@ -21,6 +21,7 @@ from dualtrace.security.reader_fuzzing import (
     ReaderTarget,
     billion_laughs,
     external_entity,
+    image_bomb,
     load_seeds,
     run_isolated,
     run_target,
@@ -174,9 +175,18 @@ def test_zip_readers_refuse_zip_bombs(
     seed = load_seeds(target, shared_data)[0]
     bomb = zip_bomb(seed, size=256 * 1024 * 1024, well_formed=well_formed)
     assert len(bomb) < 2_500_000
-    result, peak_mb = run_isolated(target, bomb, shared_data, timeout=20)
+    result, grown_mb = run_isolated(target, bomb, shared_data, timeout=20)
     assert result.outcome == "input_error", result.detail
-    assert peak_mb < 600, f"reader reached {peak_mb:.0f} MB before refusing"
+    assert grown_mb < 200, f"reader grew by {grown_mb:.0f} MB before refusing"
+
+
+def test_image_reader_refuses_pixel_bombs(shared_data: Path) -> None:
+    target = next(t for t in TARGETS if t.name == "document_image")
+    bomb = image_bomb(load_seeds(target, shared_data)[0])
+    assert len(bomb) < 2_000
+    result, grown_mb = run_isolated(target, bomb, shared_data, timeout=20)
+    assert result.outcome == "input_error", result.detail
+    assert "refused" in result.detail and grown_mb < 200
 
 
 def public_readers() -> set[str]:
@@ -208,6 +218,7 @@ REACHED_VIA = {
     "dualtrace.sources.documents.pdffile.read_pdf": "document_pdf",
     "dualtrace.sources.documents.textfile.read_plain_text": "document_text",
     "dualtrace.sources.documents.wordfile.read_docx": "document_docx",
+    "dualtrace.sources.documents.imagefile.read_image": "document_image",
 }
 
 
