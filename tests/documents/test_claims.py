@@ -7,6 +7,8 @@ different parent (contradiction). Also drives the CLI and the HTTP API end to en
 
 from __future__ import annotations
 
+import shutil
+from collections.abc import Iterator
 from pathlib import Path
 
 import orjson
@@ -39,14 +41,33 @@ def subsidiary_claims(store: Store) -> dict[str, str]:
     return out
 
 
+@pytest.fixture(scope="module")
+def loaded_file(
+    shared_data: Path,
+    list_store_file: Path,
+    name_index: NameIndex,
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Path:
+    """The list store with the three documents loaded, once per module."""
+    base = tmp_path_factory.mktemp("claims")
+    path = base / "loaded.duckdb"
+    shutil.copy(list_store_file, path)
+    (base / "foxtrot.txt").write_text(NOTE_AGREES, "utf-8")
+    (base / "informant.txt").write_text(NOTE_DISAGREES, "utf-8")
+    with Store.open(path) as store:
+        load_documents(store, shared_data / REUTERS, "Reuters", "B", 2, index=name_index)
+        load_documents(store, base / "foxtrot.txt", "FOXTROT", "C", 3, index=name_index)
+        load_documents(store, base / "informant.txt", "informant", "E", 5, index=name_index)
+    return path
+
+
 @pytest.fixture()
-def loaded(tmp_path: Path, shared_data: Path, list_store: Store, name_index: NameIndex) -> Store:
-    (tmp_path / "foxtrot.txt").write_text(NOTE_AGREES, "utf-8")
-    (tmp_path / "informant.txt").write_text(NOTE_DISAGREES, "utf-8")
-    load_documents(list_store, shared_data / REUTERS, "Reuters", "B", 2, index=name_index)
-    load_documents(list_store, tmp_path / "foxtrot.txt", "FOXTROT", "C", 3, index=name_index)
-    load_documents(list_store, tmp_path / "informant.txt", "informant", "E", 5, index=name_index)
-    return list_store
+def loaded(loaded_file: Path, tmp_path: Path) -> Iterator[Store]:
+    """A writable copy of the loaded store for one test."""
+    path = tmp_path / "loaded.duckdb"
+    shutil.copy(loaded_file, path)
+    with Store.open(path) as store:
+        yield store
 
 
 def test_claims_carry_document_page_span_method_grade(loaded: Store) -> None:
