@@ -52,19 +52,18 @@ def distance_to_listed(
         added = engine.materialize(
             nxt,
             f"""
-            WITH step AS (
-              SELECT e.dst AS node, MIN(e.src) AS via
+            WITH cand AS (
+              SELECT e.dst AS node, e.src AS via, e.edge_id, f.root
               FROM {edges} e
               JOIN {frontier} f ON e.src = f.node
               LEFT JOIN {out} d ON e.dst = d.node
               WHERE d.node IS NULL
-              GROUP BY e.dst
+            ), best AS (
+              SELECT node, MIN(via) AS via FROM cand GROUP BY node
             )
-            SELECT s.node, s.via, MIN(e.edge_id) AS via_edge, MIN(f.root) AS root
-            FROM step s
-            JOIN {frontier} f ON f.node = s.via
-            JOIN {edges} e ON e.src = s.via AND e.dst = s.node
-            GROUP BY s.node, s.via
+            SELECT b.node, b.via, MIN(c.edge_id) AS via_edge, MIN(c.root) AS root
+            FROM best b JOIN cand c ON c.node = b.node AND c.via = b.via
+            GROUP BY b.node, b.via
             """,
         )
         if added == 0:
