@@ -196,3 +196,28 @@ def test_unknown_list_and_bad_config(tmp_path: Path, store: Store) -> None:
 
 def test_fetch_error_is_a_dualtrace_error() -> None:
     assert issubclass(FetchError, DualtraceError)
+
+
+def test_fetch_command_with_resolve_and_history(
+    site: Site, shared_data: Path, tmp_path: Path
+) -> None:
+    import orjson
+    from typer.testing import CliRunner
+
+    from dualtrace.show.cli.app import app
+
+    site.routes["/mieu.csv"] = Route(
+        (shared_data / "lists/opensanctions-static/us_bis_mieu/mieu.csv").read_bytes(),
+        content_type="text/csv",
+    )
+    store = str(tmp_path / "cli.duckdb")
+    runner = CliRunner()
+    args = ["fetch", "us-bis-mieu", "--url", site.base + "/mieu.csv", "--store", store]
+    first = runner.invoke(app, [*args, "--resolve", "--json"], catch_exceptions=False)
+    assert first.exit_code == 0, first.output
+    data = orjson.loads(first.stdout)
+    assert data["status"] == "loaded" and data["resolve"]["groups"] == 0  # one list alone
+    again = runner.invoke(app, [*args, "--json"], catch_exceptions=False)
+    assert orjson.loads(again.stdout)["status"] == "not-modified"
+    history = runner.invoke(app, ["fetch", "--history", "--json", "--store", store])
+    assert [h["status"] for h in orjson.loads(history.stdout)] == ["not-modified", "loaded"]

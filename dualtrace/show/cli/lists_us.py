@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
+from dualtrace.resolve.merge import resolve_lists
 from dualtrace.show.cli.console import JsonOpt, StoreOpt, console, err_console, print_json
 from dualtrace.show.cli.load import VersionOpt, load_group, store_results
 from dualtrace.sources.fetch import fetch_history, fetch_list
@@ -99,6 +100,9 @@ def register(app: typer.Typer) -> None:
             Path | None, typer.Option(help="Keep the downloaded file in this folder.")
         ] = None,
         history: Annotated[bool, typer.Option(help="Show recent fetch attempts instead.")] = False,
+        resolve: Annotated[
+            bool, typer.Option(help="Re-run cross-list grouping after a new version loads.")
+        ] = False,
         store: StoreOpt = None,
         as_json: JsonOpt = False,
     ) -> None:
@@ -130,8 +134,12 @@ def register(app: typer.Typer) -> None:
                     err_console.print(f"lists: {', '.join(sorted(LIST_SOURCES))}")
                 return
             result = fetch_list(s, name, url=url, config=config, force=force, keep_dir=keep)
+            grouped = resolve_lists(s) if resolve and result.status == "loaded" else None
         if as_json:
-            print_json(result.to_dict())
+            data = result.to_dict()
+            if grouped is not None:
+                data["resolve"] = {"groups": grouped.decisions, "records": grouped.entities}
+            print_json(data)
             return
         if result.status == "not-modified":
             console.print(f"{name}: unchanged since the last fetch ({result.url})")
@@ -141,3 +149,8 @@ def register(app: typer.Typer) -> None:
             f"({result.statements:,} statements, {result.bytes:,} bytes from {result.url})",
             highlight=False,
         )
+        if grouped is not None:
+            console.print(
+                f"regrouped: {grouped.decisions:,} groups of {grouped.entities:,} records",
+                highlight=False,
+            )
