@@ -51,6 +51,11 @@ LOOPBACK = frozenset({"127.0.0.1", "::1"})
 PROXY_HEADERS = (b"x-forwarded-for", b"forwarded", b"x-real-ip")
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 MAX_AUDITED_BODY = 4096
+MAX_CSRF_SCAN = 64 * 1024
+_MULTIPART_CSRF = re.compile(
+    rb'content-disposition: *form-data; *name="csrf_token"\r\n\r\n([^\r\n]{1,200})\r\n',
+    re.IGNORECASE,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -406,6 +411,8 @@ class AuthMiddleware:
         if presented:
             return session.csrf_ok(presented), receive, b""
         ctype = headers.get(b"content-type", b"").lower()
+        if ctype.startswith(b"multipart/form-data"):
+            return await self._multipart_csrf(receive, session)
         if not ctype.startswith(b"application/x-www-form-urlencoded"):
             return False, receive, b""
         chunks: list[bytes] = []
@@ -429,6 +436,38 @@ class AuthMiddleware:
             return await receive()
 
         return session.csrf_ok(token), replay, body[:MAX_AUDITED_BODY]
+
+    async def _multipart_csrf(
+        self, receive: Receive, session: Session
+    ) -> tuple[bool, Receive, bytes]:
+        """A ``csrf_token`` field of an upload form (plain HTML forms cannot set headers).
+
+        Reads only until the field is found (forms put the hidden field first) or
+        MAX_CSRF_SCAN bytes, then replays what was read and streams the rest, so a large
+        upload is never held in memory here.
+        """
+        held: list[Message] = []
+        seen = b""
+        token: str | None = None
+        while True:
+            message = await receive()
+            held.append(message)
+            if message["type"] != "http.request":
+                break
+            seen += message.get("body", b"")
+            found = _MULTIPART_CSRF.search(seen[:MAX_CSRF_SCAN])
+            if found is not None:
+                token = found.group(1).decode("latin-1")
+                break
+            if not message.get("more_body", False) or len(seen) > MAX_CSRF_SCAN:
+                break
+
+        async def replay() -> Message:
+            if held:
+                return held.pop(0)
+            return await receive()
+
+        return session.csrf_ok(token), replay, b""
 
     async def _audited(
         self,

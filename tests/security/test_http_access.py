@@ -321,3 +321,19 @@ def test_overload_answers_429_not_a_crash(store: Store) -> None:
     assert codes.count(200) == 4  # 2 running + 2 queued
     assert codes.count(429) == 6
     ctx.close()
+
+
+def test_upload_forms_carry_csrf_as_a_field(
+    setup: tuple[TestClient, SecurityContext, dict[str, str]],
+) -> None:
+    """Plain HTML upload forms cannot set headers: the token travels as the first form
+    field, is found without buffering the upload, and the route still gets every byte."""
+    client, _, _ = setup
+    resp = client.post("/auth/login", json={"username": "admin", "password": PASSWORD})
+    csrf = resp.json()["csrf_token"]
+    upload = {"file": ("parties.csv", b"name,country\nTSK Vektor,RU\n" * 200, "text/csv")}
+    ok = client.post("/upload", data={"csrf_token": csrf}, files=upload)
+    assert ok.status_code == 200 and ok.json()["bytes"] > 200 * 27
+    assert client.post("/upload", files=upload).status_code == 403
+    assert client.post("/upload", data={"csrf_token": "forged"}, files=upload).status_code == 403
+    client.cookies.clear()

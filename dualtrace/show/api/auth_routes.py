@@ -89,7 +89,13 @@ class _LoginThrottle:
             self._fails.pop(key, None)
 
 
-_throttle = _LoginThrottle()
+def _throttle(request: Request) -> _LoginThrottle:
+    """The app's own failed-sign-in counter (one per app, so apps never share state)."""
+    throttle = getattr(request.app.state, "login_throttle", None)
+    if not isinstance(throttle, _LoginThrottle):
+        throttle = _LoginThrottle()
+        request.app.state.login_throttle = throttle
+    return throttle
 
 
 async def _login_body(request: Request) -> tuple[LoginBody, str | None]:
@@ -175,7 +181,8 @@ async def login(request: Request, response: Response, ctx: Ctx) -> dict[str, Any
     body, next_page = await _login_body(request)
     client = client_host(request.scope)
     key = (body.username.strip().lower(), client)
-    if _throttle.blocked(key):
+    throttle = _throttle(request)
+    if throttle.blocked(key):
         ctx.audit.append(body.username, "login.throttled", body.username, {"client": client})
         raise HTTPException(
             status_code=429,
@@ -184,10 +191,10 @@ async def login(request: Request, response: Response, ctx: Ctx) -> dict[str, Any
         )
     identity = ctx.accounts.authenticate_password(body.username, body.password)
     if identity is None:
-        _throttle.failed(key)
+        throttle.failed(key)
         ctx.audit.append(body.username, "login.failed", body.username, {"client": client})
         raise HTTPException(status_code=401, detail="wrong user name or password")
-    _throttle.cleared(key)
+    throttle.cleared(key)
     token, csrf = ctx.sessions.create(identity.user_name)
     ctx.audit.append(identity.user_name, "login", identity.user_name, {"client": client})
     if next_page is not None:
@@ -366,6 +373,7 @@ def secure_app(
     """Install the security middleware on ``app`` and mount these routes: the one call
     ``create_app`` makes. Returns the context; ``ctx.audit.append`` records events."""
     ctx = install_security(app, con, config)
+    app.state.login_throttle = _LoginThrottle()
     app.include_router(router)
     return ctx
 
