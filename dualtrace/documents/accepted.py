@@ -38,6 +38,9 @@ DATASET = DatasetInfo(
     kind="documents",
 )
 PUBLISHED = ("accepted", "edited")
+# A relation's party that links to no list entity becomes an entity of this schema;
+# "name" is a span matching a list name that did not link.
+PARTY_SCHEMA = {"organization": "Organization", "person": "Person", "name": "LegalEntity"}
 
 
 def _id(*parts: str) -> str:
@@ -109,8 +112,8 @@ def _relation_entities(c: ClaimView, at: SourcePointer) -> Iterator[StatementEnt
     relation = str(c.details.get("relation"))
     roles = {r: c.details.get(r) for r in ("x", "y", "z")}
     for role in roles.values():
-        if role and not role.get("entity_id") and role.get("kind") in ("organization", "person"):
-            schema = "Organization" if role["kind"] == "organization" else "Person"
+        if role and not role.get("entity_id") and role.get("kind") in PARTY_SCHEMA:
+            schema = PARTY_SCHEMA[role["kind"]]
             party = make_entity(DATASET.name, schema, _party_id(role, role["kind"]) or "")
             add_value(party, "name", str(role["text"]), at)
             yield party

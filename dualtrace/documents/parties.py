@@ -103,7 +103,23 @@ def _finding(
 
 
 def find_organisations(text: str) -> list[Finding]:
-    """Organisation names with legal forms (Latin, Cyrillic, Han) or institutional heads."""
+    """Organisation names with legal forms (Latin, Cyrillic, Han) or institutional heads.
+
+    Patterns run sentence by sentence: a name never spans a full stop that ends a
+    sentence ("... TSK Vektor. Shenzhen Juhang ... Co. Ltd" is two names).
+    """
+    from dualtrace.documents.relations import sentences
+
+    out: list[Finding] = []
+    for start, end in sentences(text):
+        for f in _organisations_in(text[start:end]):
+            f.start += start
+            f.end += start
+            out.append(f)
+    return out
+
+
+def _organisations_in(text: str) -> list[Finding]:
     out: list[Finding] = []
     for m in _ORG_PREFIX.finditer(text):
         f = _finding(

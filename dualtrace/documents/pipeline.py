@@ -8,6 +8,7 @@ and returns the findings in text order, each ready to become a claim.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from dualtrace.documents.facts import (
@@ -26,6 +27,9 @@ from dualtrace.documents.places import find_places
 from dualtrace.documents.relations import Party, find_relations, sentences
 from dualtrace.documents.russian import find_russian_entities
 
+# Han text has no word boundaries: a two-character list-name part inside a longer
+# word ("中国" in 中国供应商) is not a name on its own.
+_HAN = re.compile(r"[\u4e00-\u9fff]")
 # Kinds whose spans win over an overlapping finding of the listed kinds.
 _SHADOWS: dict[str, tuple[str, ...]] = {
     "identifier": ("product", "quantity", "date", "money"),
@@ -99,8 +103,21 @@ def analyse(
         *find_products(text, spans),
     ]
     findings = _settle_overlaps(dedupe(raw))
-    parties = _parties(findings)
-    findings.extend(find_relations(text, parties))
+    relations = find_relations(text, _parties(findings))
+    # Names that match a list name but did not link can still be parties ("Redlepus
+    # supplied Kupol ..."); they are tried only where no relation was found with the
+    # sure parties, because a capitalised word such as "Chinese" that happens to be
+    # part of a listed name would otherwise break phrases like "Chinese suppliers".
+    unlinked = [
+        Finding("name", m.start, m.end, m.text, "", "automaton:unlinked", 0.5)
+        for m in mentions
+        if m.best is None and m.candidates and len(m.text) >= 4 and not _HAN.search(m.text)
+    ]
+    if unlinked:
+        for extra in find_relations(text, _parties(findings + unlinked)):
+            if not any(r.start < extra.end and extra.start < r.end for r in relations):
+                relations.append(extra)
+    findings.extend(relations)
     findings.sort(key=lambda f: (f.start, f.kind))
     return Analysis(mentions=mentions, findings=findings)
 
@@ -152,7 +169,7 @@ def _parties(findings: list[Finding]) -> list[Party]:
     quote), so the organisation span is the party and the mention inside it says
     which list entity it is.
     """
-    kinds = ("mention", "organization", "person")
+    kinds = ("mention", "organization", "person", "name")
     named = [f for f in findings if f.kind in kinds]
     chosen: list[Party] = []
     for f in sorted(named, key=lambda f: (-(f.end - f.start), kinds.index(f.kind))):

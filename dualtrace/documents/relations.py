@@ -55,7 +55,7 @@ def sentences(text: str) -> list[tuple[int, int]]:
 
 
 # A party placeholder; closing quotes Russian typography leaves after a name are part of it.
-_P = _OPEN + r"(?P<{0}>\d+)" + _CLOSE + r"[»\"”’]*"
+_P = _OPEN + r"(?P<{0}>\d+)" + _CLOSE + r"[»\"”’]*\.?"
 _PHRASE = r"(?P<{0}_phrase>(?:an?\s+|the\s+)?[\w][\w\s-]{{1,60}}?)"
 
 
@@ -207,6 +207,8 @@ def find_relations(text: str, parties: list[Party]) -> list[Finding]:
                     continue
                 start = positions[m.start()]
                 end = positions[m.end() - 1] + 1
+                while end > start and text[end - 1] in ".,;:":
+                    end -= 1
                 goods = m.groupdict().get("goods")
                 details: dict[str, Any] = {"relation": relation, "lang": lang, **roles}
                 if goods:

@@ -92,3 +92,30 @@ def test_numbers_inside_designations_are_not_quantities() -> None:
     a = analyse("The REM 1 attack UAV and the Garpiya-A1 drone; 3 drones were sent.")
     assert a.values("quantity") == {"3 drones"}
     assert {"REM 1", "Garpiya-A1"} <= a.values("product")
+
+
+def test_english_supply_and_invoice_phrasings(name_index: NameIndex) -> None:
+    text = (
+        "Redlepus supplied Kupol with engines and navigation modules. "
+        "Kupol received two engines from Redlepus TSK Vector Industrial last year. "
+        "The invoices were sent to IEMZ Kupol in June by TSK Vektor. "
+        "Shenzhen Juhang International Wuliu Co. Ltd. supplied OOO Laggar Pro with 200 units."
+    )
+    a = analyse(text, name_index)
+    rels = {(r["relation"], r["x"]["text"], r["y"]["text"], r.get("goods")) for r in relations(a)}
+    assert ("supplied", "Redlepus", "Kupol", "engines and navigation modules") in rels
+    assert ("supplied", "Redlepus TSK Vector Industrial", "Kupol", "two engines") in rels
+    assert ("invoiced", "IEMZ Kupol", "TSK Vektor", None) in rels
+    juhang = next(r for r in relations(a) if r["x"]["text"].startswith("Shenzhen Juhang"))
+    assert juhang["x"]["entity_id"] == "eu-32014r0269-i-entities-502"
+    assert juhang["y"]["text"] == "OOO Laggar Pro" and juhang["goods"] == "200 units"
+    invoiced = next(f for f in a.of_kind("relation") if f.details["relation"] == "invoiced")
+    assert invoiced.text.endswith("by TSK Vektor")  # the sentence's full stop is not quoted
+
+
+def test_unlinked_list_names_can_still_be_parties(name_index: NameIndex) -> None:
+    a = analyse("Redlepus supplied Kupol with engines and navigation modules.", name_index)
+    assert not a.of_kind("mention")  # one-word short forms alone do not link
+    (rel,) = relations(a)
+    assert (rel["x"]["text"], rel["x"]["kind"], rel["x"]["entity_id"]) == ("Redlepus", "name", None)
+    assert rel["y"]["text"] == "Kupol" and rel["goods"] == "engines and navigation modules"
