@@ -82,11 +82,11 @@ EDGE_KINDS: tuple[str, ...] = (
 )
 # Free-text properties where lists explain a listing ("a subsidiary of ...").
 TEXT_PROPS: tuple[str, ...] = ("reason", "notes", "summary", "description")
-_WORD = re.compile(r"[^\W_]+", re.UNICODE)
+WORD = re.compile(r"[^\W_]+", re.UNICODE)
 ORG_SCHEMATA: tuple[str, ...] = ("Company", "Organization", "LegalEntity", "PublicBody")
 # Legal-form words trimmed from the ends of a name before looking for it in free text
 # ("ALMAZ-ANTEY JSC" is written "Almaz-Antey" in a listing reason).
-_LEGAL_WORDS = (
+LEGAL_WORDS = (
     "jsc ojsc cjsc pjsc ao oao zao pao ooo llc ltd limited co company corp corporation inc "
     "gmbh joint stock open closed public the obshchestvo aktsionernoe s ogranichennoi "
     "otvetstvennostyu llp plc sa ag"
@@ -354,12 +354,12 @@ def _build_mention_edges(store: Store) -> None:
           AND s.canonical_id IN (SELECT entity FROM g_listed)
         """
     ).fetchall()
-    legal = {token_key(w) for w in _LEGAL_WORDS.split()}
+    legal = {token_key(w) for w in LEGAL_WORDS.split()}
     index: dict[str, list[tuple[tuple[str, ...], str]]] = {}
     for entity, name in names:
         if any(ch.isalpha() and not ch.isascii() for ch in str(name)):
             continue  # listing texts that explain networks are written in Latin script
-        keys = [token_key(w) for w in _WORD.findall(str(name))]
+        keys = [token_key(w) for w in WORD.findall(str(name))]
         while keys and keys[0] in legal:
             keys.pop(0)
         while keys and keys[-1] in legal:
@@ -377,7 +377,7 @@ def _build_mention_edges(store: Store) -> None:
     ).fetchall()
     rows: dict[tuple[str, str], tuple[str, str, str]] = {}
     for stmt_id, subject, text in texts:
-        words = _WORD.findall(str(text))
+        words = WORD.findall(str(text))
         keys = [token_key(w) for w in words]
         found: list[tuple[int, int, str]] = []
         for i, key in enumerate(keys):

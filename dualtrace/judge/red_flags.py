@@ -23,12 +23,19 @@ import pyarrow as pa
 import yaml
 
 from dualtrace.errors import InputError
-from dualtrace.graph.build import EDGE_KINDS, build_graph, check_date, listing_in_force_sql
+from dualtrace.graph.build import (
+    EDGE_KINDS,
+    LEGAL_WORDS,
+    WORD,
+    build_graph,
+    check_date,
+    listing_in_force_sql,
+)
 from dualtrace.graph.distance import distance_on_store, route
 from dualtrace.graph.engine import sql_str
 from dualtrace.judge.exposure import explain, run_rule
 from dualtrace.judge.ownership_rules import ownership_rules
-from dualtrace.names.normalize import name_forms
+from dualtrace.names.normalize import name_forms, token_key
 from dualtrace.store.duckdb_store import Store
 
 FLAGS_FILE = "red_flags.yaml"
@@ -385,6 +392,25 @@ def _shared_contact(store: Store, book: FlagBook, as_of: str) -> list[Flag]:
     return out
 
 
+_LEGAL_KEYS = frozenset(token_key(w) for w in LEGAL_WORDS.split())
+
+
+def _name_keys(name: str) -> list[tuple[str, ...]]:
+    """Comparison keys of a name's distinctive words, one tuple per romanisation.
+
+    Latin-script names (most of any list) take a fast path: words keyed by the
+    screening layer's ``token_key`` minus legal-form words; names in other scripts go
+    through ``name_forms`` for every romanisation. Both yield the same keys for
+    "OOO TSK Vektor" and "ООО «ТСК Вектор»".
+    """
+    if any(ch.isalpha() and not ch.isascii() for ch in name):
+        return [form.tokens for form in name_forms(name)]
+    keys = tuple(
+        k for k in (token_key(w) for w in WORD.findall(name)) if k and k not in _LEGAL_KEYS
+    )
+    return [keys] if keys else []
+
+
 def _name_mimicry(store: Store, book: FlagBook, as_of: str) -> list[Flag]:
     """Listed names whose distinctive words all occur in another party's longer name."""
     min_tokens = int(book.params["mimicry_min_tokens"])
@@ -420,8 +446,8 @@ def _name_mimicry(store: Store, book: FlagBook, as_of: str) -> list[Flag]:
     def keyed(rows: list[tuple[Any, ...]], need: int) -> pa.Table:
         subj, name, ev, var, key, size = [], [], [], [], [], []
         for i, (s, n, e) in enumerate(rows):
-            for j, form in enumerate(name_forms(str(n))):
-                keys = sorted({k for k in form.tokens if len(k) >= 2})
+            for j, tokens in enumerate(_name_keys(str(n))):
+                keys = sorted({k for k in tokens if len(k) >= 2})
                 if len(keys) < need or max(len(k) for k in keys) < 4:
                     continue
                 for k in keys:
@@ -441,12 +467,24 @@ def _name_mimicry(store: Store, book: FlagBook, as_of: str) -> list[Flag]:
     try:
         rows = con.execute(
             """
-            WITH m AS (
-              SELECT c.var AS cvar, l.var AS lvar, count(DISTINCT l.key) AS hit,
+            -- Containment needs the listed name's rarest word, so candidate pairs are
+            -- generated from that word only (not from every shared common word),
+            -- then verified word by word.
+            WITH freq AS (SELECT key, count(*) AS n FROM f_ckeys GROUP BY key),
+            rare AS (
+              SELECT l.var AS lvar, arg_min(l.key, f.n * 1000000 + length(l.key)) AS key
+              FROM f_lkeys l JOIN freq f ON f.key = l.key GROUP BY l.var
+            ), pairs AS (
+              SELECT DISTINCT c.var AS cvar, r.lvar
+              FROM rare r JOIN f_ckeys c ON c.key = r.key
+            ), m AS (
+              SELECT p.cvar, p.lvar, count(DISTINCT l.key) AS hit,
                      any_value(l.size) AS lsize, any_value(c.size) AS csize
-              FROM f_ckeys c JOIN f_lkeys l ON c.key = l.key
+              FROM pairs p
+              JOIN f_lkeys l ON l.var = p.lvar
+              JOIN f_ckeys c ON c.var = p.cvar AND c.key = l.key
               WHERE c.subject <> l.subject
-              GROUP BY c.var, l.var
+              GROUP BY p.cvar, p.lvar
             ), best AS (
               SELECT DISTINCT c.subject AS csub, c.name AS cname, c.ev AS cev,
                      l.subject AS lsub, l.name AS lname, l.ev AS lev
