@@ -47,6 +47,14 @@ CONS_DATASET = DatasetInfo(
     reliability="A",
     kind="list",
 )
+PARTIAL_DATASET = DatasetInfo(
+    name="ofac_sdn_partial",
+    title="OFAC SDN entries known only from alias/address files (primary record not available)",
+    publisher="US Treasury, Office of Foreign Assets Control",
+    url="https://sanctionslist.ofac.treas.gov/Home/SdnList",
+    reliability="A",
+    kind="list",
+)
 AUTHORITY = "US Treasury, Office of Foreign Assets Control (OFAC)"
 
 NULL = "-0-"
@@ -525,7 +533,11 @@ def _check_date(text: str) -> str:
 
 
 def read_ofac_sdn(path: Path, version: str | None = None) -> list[ReadResult]:
-    """Every SDN publication found at ``path`` (a primary file or a folder)."""
+    """Every SDN publication found at ``path`` (a primary file or a folder).
+
+    For a folder, entries found only in alias files newer than every primary file
+    are returned as one more result (dataset ``ofac_sdn_partial``).
+    """
     sets = discover_file_sets(path)
     if version is not None and len(sets) > 1:
         raise InputError(
@@ -536,4 +548,77 @@ def read_ofac_sdn(path: Path, version: str | None = None) -> list[ReadResult]:
     for fs in sets:
         dataset = CONS_DATASET if fs.primary.name.lower().startswith("cons") else SDN_DATASET
         out.append(read_ofac_csv(fs, dataset, version))
+    if version is None and path.is_dir():
+        partial = read_unmatched_companions(sets)
+        if partial is not None:
+            out.append(partial)
     return out
+
+
+def read_unmatched_companions(sets: list[OfacFileSet]) -> ReadResult | None:
+    """Entries that appear only in alias files newer than every primary file.
+
+    OFAC's alias file of a later date names entries designated after the newest
+    primary file at hand (Redlepus TSK Vector Industrial, listed in 2025, is in the
+    2025-12-24 alias file but not in the 2024-05-03 primary list). Dropping them
+    would hide a designation from screening; inventing a primary record would be
+    worse. They become a separate dataset, versioned by the alias file's date, whose
+    entities carry only what the alias and address rows say, and say so.
+    """
+    sdn_sets = [fs for fs in sets if not fs.primary.name.lower().startswith("cons")]
+    if not sdn_sets:
+        return None
+    newest = max(sdn_sets, key=lambda fs: fs.date or "")
+    alt = newest.alt
+    if alt is None or newest.date is None:
+        return None
+    alt_date = version_from_filename(alt)
+    if alt_date is None or alt_date <= newest.date:
+        return None
+    report = LoadReport(PARTIAL_DATASET.name, alt_date, source_files=[alt.name])
+    known: set[int] = set()
+    for fs in sdn_sets:
+        for _line, f in _read_table(fs.primary, PRIMARY_COLUMNS, LoadReport("", "")):
+            try:
+                known.add(int(f[0].strip()))
+            except ValueError:
+                continue
+    builder = _Builder(PARTIAL_DATASET, report)
+    note = (
+        f"Known only from {alt.name}: OFAC's primary record for this entry is not in the "
+        f"files loaded (newest primary file: {newest.primary.name}); programs and "
+        "identifiers are unknown."
+    )
+    for line, f in _read_table(alt, ALT_COLUMNS, report):
+        ent_num = _ent_num(alt, line, f[0], report)
+        name = _val(f[3])
+        if ent_num is None or ent_num in known or name is None:
+            continue
+        at = SourcePointer(file=alt.name, row=line)
+        if ent_num not in builder.entities:
+            entity = make_entity(PARTIAL_DATASET.name, "LegalEntity", builder.eid(ent_num))
+            builder.entities[ent_num] = entity
+            add_value(entity, "notes", note, at)
+            add_value(entity, "topics", "sanction", at, cleaned=True)
+            sanction = make_entity(PARTIAL_DATASET.name, "Sanction", f"{entity.id}-sanction")
+            add_value(sanction, "entity", str(entity.id), at, cleaned=True)
+            add_value(sanction, "authority", AUTHORITY, at, cleaned=True)
+            add_value(sanction, "sourceUrl", PARTIAL_DATASET.url, at, cleaned=True)
+            add_value(sanction, "summary", note, at)
+            builder.extras.append(sanction)
+        builder.alias(alt, line, f)
+    add = newest.add
+    if add is not None and version_from_filename(add) == alt_date:
+        report.source_files.append(add.name)
+        for line, f in _read_table(add, ADD_COLUMNS, LoadReport("", "")):
+            try:
+                num = int(f[0].strip())
+            except ValueError:
+                continue
+            if num in builder.entities:
+                builder.address(add, line, f)
+    if not builder.entities:
+        return None
+    return ReadResult(
+        PARTIAL_DATASET, VersionInfo(alt_date, "filename"), report, builder.iter_entities()
+    )

@@ -212,3 +212,22 @@ def test_bad_ent_num_is_reported_not_fatal(tmp_path: Path) -> None:
     assert len(_primary_entities(list(result.entities))) == 1
     (issue,) = [i for i in result.report.issues if i.field == "ent_num"]
     assert issue.row == 2 and "X1" in issue.message
+
+
+def test_entries_only_in_a_newer_alias_file_become_a_partial_dataset(sdn_dir: Path) -> None:
+    """Redlepus (listed 2025) is in the 2025-12-24 alias file but no primary file."""
+    results = {r.dataset.name: r for r in read_ofac_sdn(sdn_dir)}
+    partial = results["ofac_sdn_partial"]
+    assert partial.version.version == "2025-12-24"
+    entities = {e.id: e for e in partial.entities}
+    redlepus = entities["ofac-51265"]
+    assert "REDLEPUS TSK VECTOR INDUSTRIAL SHENZHEN CO LTD" in redlepus.get("alias")
+    assert redlepus.get("country") == ["cn"]
+    assert any(
+        "primary record for this entry is not in the files" in n for n in redlepus.get("notes")
+    )
+    origins = {s.origin for s in redlepus.statements if s.prop == "alias"}
+    assert all('"f":"alt_2025-12-24.csv"' in (o or "") for o in origins)
+    # entries that are in a primary file are never duplicated here
+    assert "ofac-46431" not in entities and "ofac-46441" not in entities
+    assert entities["ofac-51265-sanction"].get("entity") == ["ofac-51265"]
