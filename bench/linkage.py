@@ -266,6 +266,7 @@ def run_splink(dataset: str, engine_name: str, rows: int) -> dict[str, Any]:
         from dualtrace.trade.linkage.engines import spark_session
 
         spark = spark_session()
+        spark.sparkContext.setCheckpointDir(tempfile.mkdtemp(prefix="splink-ckpt-"))
         db_api: Any = SparkAPI(spark_session=spark)
     else:
         con = duckdb.connect()
@@ -394,7 +395,7 @@ def measure(tool: str, dataset: str, engine: str, rows: int, timeout: float) -> 
             pass
         if time.monotonic() - started > timeout:
             proc.kill()
-            return {"error": f"timeout after {timeout:.0f}s"}
+            return {"error": f"timeout after {timeout:.0f}s, peak {peak / 1e9:.1f} GB"}
         time.sleep(0.2)
     out = proc.stdout.read() if proc.stdout else ""
     for line in out.splitlines():
@@ -403,7 +404,8 @@ def measure(tool: str, dataset: str, engine: str, rows: int, timeout: float) -> 
             result["peak_gb"] = peak / 1e9
             result["wall"] = time.monotonic() - started
             return result
-    return {"error": f"exit {proc.returncode}"}
+    killed = " (killed: out of memory?)" if proc.returncode == -9 else ""
+    return {"error": f"exit {proc.returncode}{killed}, peak {peak / 1e9:.1f} GB"}
 
 
 def main() -> None:
