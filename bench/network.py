@@ -202,6 +202,7 @@ def main() -> None:
     ap.add_argument("--queries", type=int, default=500)
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--no-spark", action="store_true")
+    ap.add_argument("--spark-memory", default="8g")
     args = ap.parse_args()
     g = generate(args.nodes, args.edges, args.own_share, args.seed)
     print(f"graph: {args.nodes:,} nodes, {args.edges:,} edges "
@@ -213,7 +214,9 @@ def main() -> None:
     assert duck["hist"] == sp_hist, f"distance histogram differs: {duck['hist']} vs {sp_hist}"
     spark = None
     if not args.no_spark:
-        engine = SparkEngine("local[2]")
+        # local mode runs in the driver JVM: the 5M-edge graph needs more than the
+        # test default of 2 GB, and more shuffle partitions keep each task's share small
+        engine = SparkEngine("local[2]", shuffle_partitions=16, memory=args.spark_memory)
         try:
             spark = run_engine(engine, g)
         finally:

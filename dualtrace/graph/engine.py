@@ -80,7 +80,9 @@ class SparkEngine:
 
     name = "spark"
 
-    def __init__(self, master: str = "local[2]", shuffle_partitions: int = 2) -> None:
+    def __init__(
+        self, master: str = "local[2]", shuffle_partitions: int = 2, memory: str = "2g"
+    ) -> None:
         from pyspark.sql import SparkSession
 
         self.spark = (
@@ -90,7 +92,7 @@ class SparkEngine:
             .config("spark.ui.enabled", "false")
             .config("spark.ui.showConsoleProgress", "false")
             .config("spark.sql.adaptive.enabled", "true")
-            .config("spark.driver.memory", "2g")
+            .config("spark.driver.memory", memory)
             .getOrCreate()
         )
         self.spark.sparkContext.setLogLevel("ERROR")
