@@ -34,7 +34,7 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
-import psutil
+import psutil  # type: ignore[import-untyped]
 import pyarrow as pa
 
 REPO = Path(__file__).resolve().parents[1]
@@ -267,7 +267,7 @@ def run_splink(dataset: str, engine_name: str, rows: int) -> dict[str, Any]:
 
         spark = spark_session()
         spark.sparkContext.setCheckpointDir(tempfile.mkdtemp(prefix="splink-ckpt-"))
-        db_api: Any = SparkAPI(spark_session=spark)
+        db_api: Any = SparkAPI(spark_session=spark)  # type: ignore[no-untyped-call]
     else:
         con = duckdb.connect()
         db_api = DuckDBAPI(connection=con)
@@ -302,7 +302,7 @@ def run_splink(dataset: str, engine_name: str, rows: int) -> dict[str, Any]:
             ],
             retain_intermediate_calculation_columns=False,
         )
-        deterministic = [
+        deterministic: list[Any] = [
             block_on("first_name", "surname", "dob"),
             block_on("substr(first_name,1,2)", "surname", "substr(postcode_fake,1,2)"),
             block_on("dob", "postcode_fake"),
