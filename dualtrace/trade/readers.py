@@ -68,8 +68,35 @@ def read_csv_table(path: Path, report: LoadReport) -> RawTable:
     return RawTable(path, [h.strip() for h in headers], body())
 
 
+# An .xlsx is a zip; a member that inflates more than this ratio (and past the floor)
+# is a zip bomb, not a spreadsheet (real sheets compress 5-20x).
+MAX_INFLATION = 100
+INFLATION_FLOOR = 50_000_000
+
+
+def _check_zip_inflation(path: Path) -> None:
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(path) as archive:
+            for info in archive.infolist():
+                if info.file_size > INFLATION_FLOOR and info.file_size > MAX_INFLATION * max(
+                    info.compress_size, 1
+                ):
+                    raise InputError(
+                        f"{info.filename} inflates {info.file_size:,} bytes from "
+                        f"{info.compress_size:,} (more than {MAX_INFLATION}x): refused as a "
+                        "zip bomb; export the sheet as CSV or Parquet",
+                        file=path.name,
+                    )
+    except zipfile.BadZipFile as exc:
+        raise InputError(f"not a readable .xlsx workbook: {exc}", file=path.name) from exc
+
+
 def read_excel_table(path: Path, report: LoadReport, sheet: str | None = None) -> RawTable:
     import openpyxl  # type: ignore[import-untyped]
+
+    _check_zip_inflation(path)
 
     try:
         book = openpyxl.load_workbook(path, read_only=True, data_only=True)
@@ -92,11 +119,22 @@ def read_excel_table(path: Path, report: LoadReport, sheet: str | None = None) -
     headers = [(_cell_text(h) or "").strip() for h in header_row]
 
     def body() -> Iterator[tuple[int, list[str | None]]]:
-        for line, values in enumerate(it, start=header_line + 1):
-            cells = [_cell_text(v) for v in values]
-            if any(c is not None and c.strip() for c in cells):
-                yield line, cells
-        book.close()
+        line = header_line
+        try:
+            for line, values in enumerate(it, start=header_line + 1):
+                cells = [_cell_text(v) for v in values]
+                if any(c is not None and c.strip() for c in cells):
+                    yield line, cells
+        except InputError:
+            raise
+        except Exception as exc:  # broken deflate stream or sheet XML inside the zip
+            raise InputError(
+                f"workbook is damaged after row {line}: {type(exc).__name__}: {exc}",
+                file=path.name,
+                row=line + 1,
+            ) from exc
+        finally:
+            book.close()
 
     return RawTable(path, headers, body())
 
@@ -112,8 +150,19 @@ def read_parquet_table(path: Path, report: LoadReport) -> RawTable:
 
     def body() -> Iterator[tuple[int, list[str | None]]]:
         row = 0
-        for batch in pf.iter_batches(batch_size=65_536):
-            cols = [batch.column(i).to_pylist() for i in range(batch.num_columns)]
+        batches = pf.iter_batches(batch_size=65_536)
+        while True:
+            try:
+                batch = next(batches)
+                cols = [batch.column(i).to_pylist() for i in range(batch.num_columns)]
+            except StopIteration:
+                return
+            except Exception as exc:  # corrupt page, out-of-range date, ...
+                raise InputError(
+                    f"Parquet data is damaged after row {row}: {type(exc).__name__}: {exc}",
+                    file=path.name,
+                    row=row + 1,
+                ) from exc
             for values in zip(*cols, strict=True):
                 row += 1
                 yield row, [_cell_text(v) for v in values]
