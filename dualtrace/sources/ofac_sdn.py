@@ -549,13 +549,13 @@ def read_ofac_sdn(path: Path, version: str | None = None) -> list[ReadResult]:
         dataset = CONS_DATASET if fs.primary.name.lower().startswith("cons") else SDN_DATASET
         out.append(read_ofac_csv(fs, dataset, version))
     if version is None and path.is_dir():
-        partial = read_unmatched_companions(sets)
+        partial = partial_from_newer_aliases(sets)
         if partial is not None:
             out.append(partial)
     return out
 
 
-def read_unmatched_companions(sets: list[OfacFileSet]) -> ReadResult | None:
+def partial_from_newer_aliases(sets: list[OfacFileSet]) -> ReadResult | None:
     """Entries that appear only in alias files newer than every primary file.
 
     OFAC's alias file of a later date names entries designated after the newest

@@ -100,14 +100,8 @@ def mutations(draw: st.DrawFn, seed: bytes) -> bytes:
 
 # Findings of this suite in readers owned by others, reported to their owners; each is
 # an expected failure until fixed (non-strict, so the fix needs no edit here first).
-KNOWN_BUGS = {
-    "trade_parquet": "dualtrace/trade/readers.py read_parquet_table: a corrupt Parquet "
-    "page raises OSError while rows are iterated (only opening the file is wrapped)",
-}
-KNOWN_BOMB_BUGS = {
-    "trade_excel": "dualtrace/trade/readers.py read_excel_table: no limit on uncompressed "
-    "size; a 1.7 MB .xlsx expanding to 256 MB of rows streams for minutes",
-}
+KNOWN_BUGS: dict[str, str] = {}
+KNOWN_BOMB_BUGS: dict[str, str] = {}
 
 
 def _target_param(target: ReaderTarget) -> object:
@@ -245,22 +239,11 @@ def test_every_reader_is_a_fuzz_target() -> None:
 FINDINGS = Path(__file__).parent / "fuzz_findings"
 # Inputs bench/fuzz.py found that broke a reader, kept as regression cases. Open ones
 # are expected failures naming the owner's file until fixed.
-_EXCEL = (
-    "dualtrace/trade/readers.py read_excel_table: errors while rows are read (broken "
-    "deflate stream, malformed sheet XML) escape as zlib.error/ParseError; only opening "
-    "the workbook is wrapped"
-)
-_PARQUET = (
-    "dualtrace/trade/readers.py read_parquet_table: errors while rows are read (corrupt "
-    "page, out-of-range date) escape as OSError/OverflowError"
-)
 OPEN_FINDINGS: dict[str, str] = {
-    # uk_hmt_csv-e6ea9e94ab7a8ff6 (KeyError on birthDate for a non-person row) was
-    # fixed in dualtrace/sources/uk.py after bench/fuzz.py found it
-    "trade_excel-44ab985c4ec0d42f.bin": _EXCEL,
-    "trade_excel-5bdd43147133e125.bin": _EXCEL,
-    "trade_parquet-b3a17ef209ec1b73.bin": _PARQUET,
-    "trade_parquet-75792aceff42152c.bin": _PARQUET,
+    # Fixed and kept as regression cases: uk_hmt_csv-e6ea9e94ab7a8ff6 (KeyError on
+    # birthDate for a non-person row, dualtrace/sources/uk.py); trade_excel-* and
+    # trade_parquet-* (errors while rows were read escaped as zlib.error, ParseError,
+    # OSError or OverflowError; dualtrace/trade/readers.py now wraps them).
 }
 
 
