@@ -21,7 +21,6 @@ from dualtrace.errors import DualtraceError
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession
 
-SPARK_JW_UDF = "jarowinkler_similarity"  # the name sqlglot gives DuckDB's function
 
 
 class LinkageEngine(Protocol):
@@ -108,12 +107,10 @@ class SparkEngine:
     name = "spark"
 
     def __init__(self, spark: SparkSession) -> None:
-        from pyspark.sql.types import DoubleType
-
+        # No Java UDF is registered: the pipeline compares names with Levenshtein, which
+        # Spark has built in, so a session created elsewhere (without Splink's jar on its
+        # class path, e.g. the graph engine's) runs the same SQL.
         self.spark = spark
-        self.spark.udf.registerJavaFunction(
-            SPARK_JW_UDF, "uk.gov.moj.dash.linkage.JaroWinklerSimilarity", DoubleType()
-        )
         self._cached: dict[str, Any] = {}
 
     def register(self, name: str, table: pa.Table) -> None:
