@@ -11,24 +11,7 @@ set -euo pipefail
 
 PACKAGES=(chromium fonts-dejavu-core fonts-noto-cjk libpango-1.0-0 libpangoft2-1.0-0)
 
-missing=()
-for pkg in "${PACKAGES[@]}"; do
-  if ! dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed"; then
-    missing+=("$pkg")
-  fi
-done
-
-if [ "${#missing[@]}" -eq 0 ]; then
-  echo "setup-system-web: all present (${PACKAGES[*]})"
-  exit 0
-fi
-
-SUDO=""
-if [ "$(id -u)" -ne 0 ]; then
-  SUDO="sudo"
-fi
-
-echo "setup-system-web: installing ${missing[*]}"
-$SUDO apt-get update
-DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y --no-install-recommends "${missing[@]}"
+# shellcheck source=apt-ensure.sh
+. "$(dirname "$0")/apt-ensure.sh"
+ensure_packages setup-system-web "${PACKAGES[@]}"
 /usr/bin/chromium --version
