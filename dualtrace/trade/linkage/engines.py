@@ -22,7 +22,6 @@ if TYPE_CHECKING:
     from pyspark.sql import SparkSession
 
 
-
 class LinkageEngine(Protocol):
     """What the pipeline needs from an engine: tables in, SQL run, Arrow out."""
 
