@@ -136,6 +136,7 @@ def test_profile_states_ownership_rule_status_with_citations(client: TestClient)
     table = page.split('id="rule-status"', 1)[1].split("</table>", 1)[0]
     for rule in ("OFAC", "EU", "UK", "BIS"):
         assert f"<td>{rule}</td>" in table
-    assert re.search(r"\d+% held by Alexander ZAKHAROV", table), table
+    # Zakharov's stake, under whichever of his list spellings the graph shows
+    assert re.search(r"\d+% held by [^<(]*zakharov", table, re.IGNORECASE), table
     assert "ofac.treasury.gov/faqs/401" in table  # the rule's own citation
     assert "as of 2025-06-01" in page
