@@ -64,7 +64,7 @@ def test_profile_ownership_chain_from_ftm_edges(client: TestClient) -> None:
     page = client.get(f"/web/entities/{LLC_CST}").text
     chain = page.split('id="ownership-chain"', 1)[1].split("</ol>", 1)[0]
     assert "OJSC IZHMASH" in chain and "owns 49%" in chain
-    assert "Alexander ZAKHAROV" in chain
+    assert re.search(r"zakharov", chain, re.IGNORECASE)  # any of his list spellings
 
 
 def test_network_json_expands_neighbours(client: TestClient) -> None:
