@@ -92,6 +92,29 @@ def test_screen_file_guesses_columns_and_reports_bad_rows(store_file: Path, tmp_
     assert res.exit_code != 0 and "no name column" in str(res.exception)
 
 
+def test_screen_file_rejects_unknown_dataset_before_writing(
+    store_file: Path, tmp_path: Path
+) -> None:
+    src = tmp_path / "in.csv"
+    src.write_text("name\nTSK Vektor\n", encoding="utf-8")
+    out = tmp_path / "o.csv"
+    res = runner.invoke(
+        app,
+        [
+            "screen-file",
+            str(src),
+            "-o",
+            str(out),
+            "--dataset",
+            "ofac_sdm",
+            "--store",
+            str(store_file),
+        ],
+    )
+    assert res.exit_code != 0
+    assert "ofac_sdm" in str(res.exception) and not out.exists()
+
+
 def test_screen_file_reads_xlsx(store_file: Path, tmp_path: Path) -> None:
     from openpyxl import Workbook  # type: ignore[import-untyped]
 

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.table import Table
 
 from dualtrace.errors import InputError
 from dualtrace.show.cli.console import JsonOpt, StoreOpt, console, err_console, print_json, progress
+
+if TYPE_CHECKING:
+    from dualtrace.resolve.index import ScreeningIndex
 
 
 def _check_date(value: str | None, option: str) -> str | None:
@@ -21,6 +24,35 @@ def _check_date(value: str | None, option: str) -> str | None:
     except ValueError:
         raise InputError(f"{option} must be a date YYYY-MM-DD, got {value!r}") from None
     return value
+
+
+DatasetOpt = Annotated[
+    list[str] | None, typer.Option("--dataset", help="Only these lists (repeatable).")
+]
+AsOfOpt = Annotated[
+    str | None, typer.Option("--as-of", help="Screen the lists in force on this date.")
+]
+
+
+def _open_index(
+    store: Path | None, as_of: str | None, dataset: list[str] | None
+) -> tuple[ScreeningIndex, frozenset[str] | None, str | None]:
+    """Build (or load) the index for the lists in force on ``as_of`` and check ``--dataset``.
+
+    Both commands share this so a misspelt list name fails the same way, before any work is done,
+    instead of silently screening against nothing.
+    """
+    from dualtrace.resolve.index import load_or_build
+    from dualtrace.store.duckdb_store import Store
+
+    date = _check_date(as_of, "--as-of")
+    with Store.open(store, read_only=True) as st:
+        index = load_or_build(st, date)
+    wanted = frozenset(dataset) if dataset else None
+    if wanted is not None and not wanted <= index.datasets:
+        missing = ", ".join(sorted(wanted - index.datasets))
+        raise InputError(f"no such dataset loaded: {missing}", field="--dataset")
+    return index, wanted, date
 
 
 def register(app: typer.Typer) -> None:
@@ -40,12 +72,8 @@ def register(app: typer.Typer) -> None:
             list[str] | None,
             typer.Option("--id", help="Identifier: INN, OGRN, USCC, LEI, IMO, ... (repeatable)."),
         ] = None,
-        dataset: Annotated[
-            list[str] | None, typer.Option("--dataset", help="Only these lists (repeatable).")
-        ] = None,
-        as_of: Annotated[
-            str | None, typer.Option("--as-of", help="Screen the lists in force on this date.")
-        ] = None,
+        dataset: DatasetOpt = None,
+        as_of: AsOfOpt = None,
         limit: Annotated[int, typer.Option("--limit", min=1, help="Results to show.")] = 5,
         threshold: Annotated[
             float, typer.Option("--threshold", min=0.0, max=1.0, help="Match threshold.")
@@ -55,10 +83,7 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Screen one name (with optional country, date, identifiers) against the lists,
         showing each candidate's score and the reasons for it."""
-        from dualtrace.resolve.index import load_or_build
-        from dualtrace.store.duckdb_store import Store
-
-        date = _check_date(as_of, "--as-of")
+        index, wanted, date = _open_index(store, as_of, dataset)
         props: dict[str, list[str]] = {"name": [name]}
         if country:
             props["country"] = country
@@ -66,13 +91,7 @@ def register(app: typer.Typer) -> None:
             props["birthDate" if schema == "Person" else "incorporationDate"] = [birth_date]
         if identifier:
             props["registrationNumber"] = identifier
-        with Store.open(store, read_only=True) as st:
-            index = load_or_build(st, date)
         query = index.query_record({"schema": schema, "properties": props})
-        wanted = frozenset(dataset) if dataset else None
-        if wanted is not None and not wanted <= index.datasets:
-            missing = ", ".join(sorted(wanted - index.datasets))
-            raise InputError(f"no such dataset loaded: {missing}", field="--dataset")
         results = index.match(query, limit=limit, threshold=threshold, datasets=wanted)
         if json:
             print_json(
@@ -129,12 +148,8 @@ def register(app: typer.Typer) -> None:
         schema: Annotated[
             str, typer.Option("--schema", help="Schema for rows without a schema column.")
         ] = "LegalEntity",
-        dataset: Annotated[
-            list[str] | None, typer.Option("--dataset", help="Only these lists (repeatable).")
-        ] = None,
-        as_of: Annotated[
-            str | None, typer.Option("--as-of", help="Screen the lists in force on this date.")
-        ] = None,
+        dataset: DatasetOpt = None,
+        as_of: AsOfOpt = None,
         limit: Annotated[int, typer.Option("--limit", min=1, help="Candidates per row.")] = 1,
         threshold: Annotated[float, typer.Option("--threshold", min=0.0, max=1.0)] = 0.7,
         store: StoreOpt = None,
@@ -142,17 +157,12 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Screen every row of a CSV/XLSX file; write best matches with scores and reasons."""
         from dualtrace.resolve.batch import ColumnMap, read_table, screen_rows, write_results
-        from dualtrace.resolve.index import load_or_build
-        from dualtrace.store.duckdb_store import Store
 
-        date = _check_date(as_of, "--as-of")
         if output.suffix.lower() not in (".csv", ".xlsx", ".json"):
             raise InputError("output must be .csv, .xlsx or .json", file=str(output))
         headers, rows = read_table(input_path)
         cmap = ColumnMap.build(headers, mapping or [], input_path)
-        with Store.open(store, read_only=True) as st:
-            index = load_or_build(st, date)
-        wanted = frozenset(dataset) if dataset else None
+        index, wanted, _ = _open_index(store, as_of, dataset)
         out: list[dict[str, Any]] = []
         with progress() as bar:
             task = bar.add_task("screening", total=len(rows))
