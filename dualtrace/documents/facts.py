@@ -224,17 +224,14 @@ def find_money(text: str) -> list[Finding]:
             if amount is None or currency is None:
                 continue
             amount *= multiplier(m.group("mult"))
-            surface = m.group(0).rstrip()
             out.append(
-                Finding(
+                Finding.matched(
                     "money",
-                    m.start(),
-                    m.start() + len(surface),
-                    surface,
+                    m,
                     f"{tidy(amount)} {currency}",
-                    "pattern",
                     0.9,
                     {"amount": amount, "currency": currency},
+                    end=m.start() + len(m.group(0).rstrip()),
                 )
             )
     for m in _CUR_ONLY.finditer(text):
@@ -243,13 +240,10 @@ def find_money(text: str) -> list[Finding]:
         if currency is None:
             continue
         out.append(
-            Finding(
+            Finding.matched(
                 "money",
-                m.start(),
-                m.end(),
-                m.group(0),
+                m,
                 currency,
-                "pattern",
                 0.8,
                 {"amount": None, "currency": currency, "note": "payment currency without amount"},
             )
@@ -344,15 +338,8 @@ def find_quantities(text: str) -> list[Finding]:
             continue  # "one m..." / "seven t..." are words, not measures
         amount *= multiplier(m.group("mult"))
         out.append(
-            Finding(
-                "quantity",
-                m.start(),
-                m.end(),
-                m.group(0),
-                f"{tidy(amount)} {unit}",
-                "pattern",
-                0.9,
-                {"amount": amount, "unit": unit},
+            Finding.matched(
+                "quantity", m, f"{tidy(amount)} {unit}", 0.9, {"amount": amount, "unit": unit}
             )
         )
     for m in _COUNT.finditer(text):
@@ -368,13 +355,10 @@ def find_quantities(text: str) -> list[Finding]:
         noun = m.group("noun") or m.group("noun_ru") or m.group("noun_zh") or "units"
         item = " ".join([*words, noun])
         out.append(
-            Finding(
+            Finding.matched(
                 "quantity",
-                m.start(),
-                m.end(),
-                m.group(0),
+                m,
                 f"{tidy(amount)} {item}",
-                "pattern",
                 0.85,
                 {"amount": amount, "unit": "count", "item": item},
             )

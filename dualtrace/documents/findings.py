@@ -6,6 +6,7 @@ document, page, extraction method and confidence, for an analyst to review.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -37,6 +38,27 @@ class Finding:
     method: str
     confidence: float
     details: dict[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def matched(
+        cls,
+        kind: str,
+        m: re.Match[str],
+        value: str,
+        confidence: float,
+        details: dict[str, Any],
+        *,
+        end: int | None = None,
+    ) -> Finding:
+        """A finding spanning a pattern match (optionally cut at ``end``, e.g. trailing space).
+
+        The pattern extractors all anchor a finding to one regex match; building it here keeps the
+        span, quoted text and method consistent across them.
+        """
+        stop = m.end() if end is None else end
+        return cls(
+            kind, m.start(), stop, m.string[m.start() : stop], value, "pattern", confidence, details
+        )
 
     def key(self) -> tuple[str, str, int, int]:
         return (self.kind, self.value, self.start, self.end)
