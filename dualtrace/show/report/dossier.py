@@ -19,12 +19,12 @@ from typing import Any
 from followthemoney import model
 
 from dualtrace.errors import InputError
+from dualtrace.graph.adjacency import store_index
 from dualtrace.show.report.neighbourhood import (
     Edge,
     Neighbourhood,
     Node,
     describe_nodes,
-    entity_ids_of,
     neighbourhood,
 )
 from dualtrace.store.duckdb_store import Store, StoredStatement
@@ -194,9 +194,10 @@ def build_dossier(
     store: Store, entity_id: str, as_of: str | None = None, quotes: Any = None
 ) -> Dossier:
     """Assemble the dossier; ``quotes(doc_id, start, end)`` may supply document quotes."""
-    statements = store.entity_statements(entity_id, as_of=as_of)
-    canonical = store.resolve_id(entity_id)
-    titles = {d.name: d.title for d in store.datasets()}
+    si = store_index(store)
+    canonical = si.resolve(store, entity_id)
+    statements = si.at(store, as_of).statements(canonical)
+    titles = si.titles
     net = neighbourhood(store, [canonical], as_of=as_of)
     me = net.nodes.get(canonical)
     if me is None:  # not in any version in force on that date: still name it
@@ -273,7 +274,7 @@ def build_dossier(
     relations.sort(key=lambda r: (r.edge.type, r.other.caption))
     from dualtrace.show.web.documents_view import claims_about
 
-    raw_ids = set(entity_ids_of(store, [canonical]))
+    raw_ids = set(si.entity_ids([canonical]))
     claims = claims_about(store, raw_ids)
     timeline.sort(key=lambda t: t.date)
     return Dossier(
@@ -327,33 +328,24 @@ def list_memberships(
     store: Store, canonical: str, as_of: str | None, titles: dict[str, str] | None = None
 ) -> list[Membership]:
     """Which datasets name the entity, in which versions, and whether as of ``as_of``."""
-    titles = titles or {d.name: d.title for d in store.datasets()}
-    present = store.con.execute(
-        "SELECT dataset, list(DISTINCT version ORDER BY version) FROM statements "
-        "WHERE canonical_id = ? AND prop = 'id' GROUP BY dataset ORDER BY dataset",
-        [canonical],
-    ).fetchall()
-    vsql, vparams = store.versions_in_force_sql(as_of)
-    in_force = dict(store.con.execute(vsql, vparams).fetchall())
-    info = {
-        r[0]: r[1:]
-        for r in store.con.execute("SELECT name, kind, publisher FROM datasets").fetchall()
-    }
+    si = store_index(store)
+    idx = si.at(store, as_of)
+    titles = titles or si.titles
+    info = {d.name: d for d in si.datasets}
     sanctions = _sanction_records(store, canonical, as_of)
     out = []
-    for dataset, versions in present:
-        known = [v.version for v in store.versions(dataset)]
-        kind, publisher = info.get(dataset, (None, None))
-        current = in_force.get(dataset)
+    for dataset, versions in si.presence.get(canonical, []):
+        row = info.get(dataset)
+        current = idx.in_force.get(dataset)
         rec = sanctions.get(dataset, {})
         out.append(
             Membership(
                 dataset=dataset,
                 title=titles.get(dataset, dataset),
-                kind=kind,
-                publisher=publisher,
+                kind=row.kind if row is not None else None,
+                publisher=row.publisher if row is not None else None,
                 versions_present=list(versions),
-                versions_known=known,
+                versions_known=[v.version for v in row.versions] if row is not None else [],
                 in_force=current is not None and current in versions,
                 programs=sorted(rec.get("program", set()) | rec.get("programId", set())),
                 listing_dates=sorted(rec.get("listingDate", set()) | rec.get("startDate", set())),
@@ -363,28 +355,26 @@ def list_memberships(
     return out
 
 
+SANCTION_PROPS = frozenset({"program", "programId", "listingDate", "startDate", "reason"})
+
+
 def _sanction_records(
     store: Store, canonical: str, as_of: str | None
 ) -> dict[str, dict[str, set[str]]]:
     """Programme, listing date and reason from the Sanction entities about the entity."""
-    vsql, vparams = store.versions_in_force_sql(as_of)
-    rows = store.con.execute(
-        f"""
-        WITH ids AS (SELECT DISTINCT entity_id FROM statements WHERE canonical_id = ?),
-        sanc AS (
-          SELECT DISTINCT s.canonical_id FROM statements s
-          JOIN ({vsql}) v ON s.dataset = v.dataset AND s.version = v.version
-          WHERE s.schema = 'Sanction' AND s.prop = 'entity'
-            AND (s.value IN (SELECT entity_id FROM ids) OR s.value = ?)
-        )
-        SELECT s.dataset, s.prop, s.value FROM statements s
-        JOIN ({vsql}) v ON s.dataset = v.dataset AND s.version = v.version
-        WHERE s.canonical_id IN (SELECT canonical_id FROM sanc)
-          AND s.prop IN ('program', 'programId', 'listingDate', 'startDate', 'reason')
-        """,
-        [canonical, *vparams, canonical, *vparams],
-    ).fetchall()
+    si = store_index(store)
+    idx = si.at(store, as_of)
+    refs = idx.columns(
+        idx.referencing(si.entity_ids([canonical])), ("canonical_id", "schema", "prop")
+    )
+    sanctions = {
+        cid
+        for cid, schema, prop in zip(*refs.columns.values(), strict=True)
+        if schema == "Sanction" and prop == "entity"
+    }
+    rows = idx.columns(idx.rows_of(sorted(sanctions)), ("dataset", "prop", "value"))
     out: dict[str, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
-    for dataset, prop, value in rows:
-        out[dataset][prop].add(value)
+    for dataset, prop, value in zip(*rows.columns.values(), strict=True):
+        if prop in SANCTION_PROPS:
+            out[dataset][prop].add(value)
     return out

@@ -4,24 +4,24 @@ The workspace's network view and the reports' network figure both need "who is
 connected to X, how, and since when". FtM states links in two ways: interval entities
 whose schema is an edge (Ownership owner->asset, Directorship director->organization,
 Payment, Family, ...) and plain entity-valued properties (``Company.parent``,
-``addressEntity``). Both are resolved here with a few set-based queries per expansion,
-so a node with hundreds of neighbours costs the same handful of queries as one with
-three. Sanction, Identification and similar "about this entity" records are not
+``addressEntity``). Both are read from the store's entity index
+(:mod:`dualtrace.graph.adjacency`: the statements in force sorted by entity, with
+inbound references, built once per store version), so an expansion is a few dict
+lookups however many neighbours a node has, instead of several passes over all
+statements. Sanction, Identification and similar "about this entity" records are not
 neighbours: they are list memberships and identifiers, shown on the profile.
 """
 
 from __future__ import annotations
 
-import uuid
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-import pyarrow as pa
 from followthemoney import model
 
+from dualtrace.graph.adjacency import StoreIndex, store_index
 from dualtrace.store.duckdb_store import Store
 
 # Schemata that describe their subject rather than link two parties.
@@ -99,74 +99,24 @@ class Neighbourhood:
         }
 
 
-def _in_force(store: Store, as_of: str | None) -> tuple[str, list[Any]]:
-    vsql, vparams = store.versions_in_force_sql(as_of)
-    return f"JOIN ({vsql}) v ON s.dataset = v.dataset AND s.version = v.version", vparams
-
-
-@contextmanager
-def id_table(store: Store, ids: Iterable[str]) -> Iterator[str]:
-    """A registered one-column Arrow table of ``ids``; yields SQL selecting them.
-
-    Passing hundreds of ids as a Python list parameter makes DuckDB's client probe
-    every element's type (with a failed optional import each time): ~10 ms per id.
-    An Arrow table is handed over in one piece.
-    """
-    name = f"_dt_ids_{uuid.uuid4().hex[:12]}"
-    store.con.register(name, pa.table({"id": pa.array(sorted(set(ids)), pa.string())}))
-    try:
-        yield f"SELECT id FROM {name}"
-    finally:
-        store.con.unregister(name)
+def _index(store: Store) -> StoreIndex:
+    return store_index(store)
 
 
 def has_merges(store: Store) -> bool:
-    """Whether any merge decision maps entity ids to other canonical ids.
-
-    Without merges every entity id is its own canonical id, and the id-mapping scans
-    below can be skipped (they are a full pass over the statements each).
-    """
-    found = store.con.execute(
-        "SELECT count(*) FROM information_schema.tables WHERE table_name = 'resolver'"
-    ).fetchone()
-    if not found or not found[0]:
-        return False
-    rows = store.con.execute("SELECT count(*) FROM resolver").fetchone()
-    return bool(rows and rows[0])
+    """Whether any merge decision maps entity ids to other canonical ids."""
+    return _index(store).has_merges
 
 
 def entity_ids_of(store: Store, canonical_ids: Sequence[str]) -> dict[str, str]:
     """Every raw entity id (and the canonical id itself) mapped to its canonical id."""
-    if not has_merges(store):
-        return {str(c): str(c) for c in canonical_ids}
-    with id_table(store, canonical_ids) as ids:
-        rows = store.con.execute(
-            "SELECT DISTINCT entity_id, canonical_id FROM statements "
-            f"WHERE canonical_id IN ({ids}) OR entity_id IN ({ids})"
-        ).fetchall()
-    out = {str(c): str(c) for c in canonical_ids}
-    for entity_id, canonical in rows:
-        out[str(entity_id)] = str(canonical)
-        out[str(canonical)] = str(canonical)
-    return out
+    return _index(store).entity_ids(canonical_ids)
 
 
 def canonicalise(store: Store, ids: Iterable[str]) -> dict[str, str]:
     """Map referenced ids (which may be pre-merge entity ids) to canonical ids."""
-    wanted = sorted(set(ids))
-    if not wanted:
-        return {}
-    if not has_merges(store):
-        return {i: i for i in wanted}
-    with id_table(store, wanted) as wanted_sql:
-        rows = store.con.execute(
-            "SELECT DISTINCT entity_id, canonical_id FROM statements "
-            f"WHERE entity_id IN ({wanted_sql})"
-        ).fetchall()
-    out = {i: i for i in wanted}
-    for entity_id, canonical in rows:
-        out[str(entity_id)] = str(canonical)
-    return out
+    si = _index(store)
+    return {i: si.canonical(i) for i in sorted(set(ids))}
 
 
 def pick_caption(names: Iterable[tuple[str, str]]) -> str | None:
@@ -186,39 +136,37 @@ def pick_caption(names: Iterable[tuple[str, str]]) -> str | None:
 
 
 def describe_nodes(store: Store, ids: Iterable[str], as_of: str | None = None) -> dict[str, Node]:
-    """Caption, schema, list status, datasets and countries of canonical ids, in one query."""
+    """Caption, schema, list status, datasets and countries of canonical ids.
+
+    Read from the store's entity index (:mod:`dualtrace.graph.adjacency`): the nodes'
+    own statements, and the Sanction records pointing at any of their raw ids.
+    """
     wanted = sorted(set(ids))
     if not wanted:
         return {}
-    join, params = _in_force(store, as_of)
-    id_map = entity_ids_of(store, wanted)
-    # one pass: the nodes' own statements, and Sanction records pointing at them
-    with id_table(store, wanted) as wanted_sql, id_table(store, id_map) as raw_sql:
-        rows = store.con.execute(
-            f"""
-            SELECT s.canonical_id, s.schema, s.prop, s.prop_type, s.value, s.dataset, d.kind
-            FROM statements s {join} LEFT JOIN datasets d ON d.name = s.dataset
-            WHERE (s.canonical_id IN ({wanted_sql})
-                   AND (s.prop = 'id' OR s.prop_type IN ('name', 'country', 'address')
-                        OR s.prop = 'topics'))
-               OR (s.schema = 'Sanction' AND s.prop = 'entity' AND s.value IN ({raw_sql}))
-            """,
-            params,
-        ).fetchall()
+    si = _index(store)
+    idx = si.at(store, as_of)
+    id_map = si.entity_ids(wanted)
+    kinds = si.kinds
     names: dict[str, list[tuple[str, str]]] = defaultdict(list)
     addresses: dict[str, list[tuple[str, str]]] = defaultdict(list)
     schemata: dict[str, set[str]] = defaultdict(set)
     datasets: dict[str, set[str]] = defaultdict(set)
     countries: dict[str, set[str]] = defaultdict(set)
     listed: set[str] = set()
-    for cid, schema, prop, prop_type, value, dataset, kind in rows:
-        if schema == "Sanction" and prop == "entity" and str(value) in id_map:
-            listed.add(id_map[str(value)])  # FtM data states listings this way
-            if cid not in id_map:
-                continue
+    refs = idx.columns(idx.referencing(id_map), ("schema", "prop", "value"))
+    for schema, prop, value in zip(refs["schema"], refs["prop"], refs["value"], strict=True):
+        if schema == "Sanction" and prop == "entity":
+            listed.add(id_map[value])  # FtM data states listings this way
+    own = idx.columns(
+        idx.rows_of(wanted), ("canonical_id", "schema", "prop", "prop_type", "value", "dataset")
+    )
+    for cid, schema, prop, prop_type, value, dataset in zip(*own.columns.values(), strict=True):
+        if not (prop in ("id", "topics") or prop_type in ("name", "country", "address")):
+            continue
         schemata[cid].add(schema)
         datasets[cid].add(dataset)
-        if (prop == "id" and kind in ("list", "sanctions", "export-control")) or (
+        if (prop == "id" and kinds.get(dataset) in ("list", "sanctions", "export-control")) or (
             prop == "topics" and str(value).startswith("sanction")
         ):
             listed.add(cid)
@@ -271,20 +219,14 @@ def neighbourhood(
     limit: int = 2000,
 ) -> Neighbourhood:
     """All direct links of the ``centre`` entities, with their other ends described."""
-    id_map = entity_ids_of(store, centre)
+    si = _index(store)
+    idx = si.at(store, as_of)
+    id_map = si.entity_ids(centre)
     centre_canon = sorted({id_map[c] for c in centre if c in id_map} or set(centre))
-    join, params = _in_force(store, as_of)
     raw_ids = list(id_map)
     # 1. entities that point at a centre entity (edge entities, or parent/address props)
-    with id_table(store, raw_ids) as raw_sql:
-        inbound = store.con.execute(
-            f"""
-            SELECT DISTINCT s.canonical_id, s.schema FROM statements s {join}
-            WHERE s.prop_type = 'entity' AND s.value IN ({raw_sql})
-            LIMIT ?
-            """,
-            [*params, limit],
-        ).fetchall()
+    refs = idx.columns(idx.referencing(raw_ids), ("canonical_id", "schema"))
+    inbound = list(dict.fromkeys(zip(refs["canonical_id"], refs["schema"], strict=True)))[:limit]
     edge_entities = [
         str(cid)
         for cid, schema in inbound
@@ -296,17 +238,16 @@ def neighbourhood(
         if (s := model.get(schema)) is not None and not s.edge and schema not in ATTRIBUTE_SCHEMATA
     ]
     # 2. entity-valued statements of the edge entities, the pointing things and the centre
-    detail_props = ", ".join(f"'{p}'" for p in (*EDGE_DETAIL_PROPS, *DATE_PROPS))
-    with id_table(store, [*edge_entities, *pointing_things, *centre_canon]) as ids_sql:
-        rows = store.con.execute(
-            f"""
-            SELECT s.canonical_id, s.schema, s.prop, s.prop_type, s.value, s.dataset
-            FROM statements s {join}
-            WHERE s.canonical_id IN ({ids_sql})
-              AND (s.prop_type = 'entity' OR s.prop IN ({detail_props}))
-            """,
-            params,
-        ).fetchall()
+    detail_props = frozenset((*EDGE_DETAIL_PROPS, *DATE_PROPS))
+    around = dict.fromkeys([*edge_entities, *pointing_things, *centre_canon])
+    cols = idx.columns(
+        idx.rows_of(around), ("canonical_id", "schema", "prop", "prop_type", "value", "dataset")
+    )
+    rows = [
+        r
+        for r in zip(*cols.columns.values(), strict=True)
+        if r[3] == "entity" or r[2] in detail_props
+    ]
     props: dict[str, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
     schema_of: dict[str, str] = {}
     datasets_of: dict[str, set[str]] = defaultdict(set)
@@ -317,7 +258,7 @@ def neighbourhood(
         datasets_of[cid].add(dataset)
         if prop_type == "entity":
             referenced.add(str(value))
-    canon = canonicalise(store, referenced)
+    canon = {r: si.canonical(r) for r in referenced}
     centre_set = set(centre_canon)
     edges: list[Edge] = []
     edge_set = set(edge_entities)

@@ -20,6 +20,7 @@ from typing import Any
 import jinja2
 
 from dualtrace.errors import NotFoundError
+from dualtrace.graph.adjacency import pinned
 from dualtrace.show.report import capabilities
 from dualtrace.show.report.dossier import Dossier, build_dossier
 from dualtrace.show.report.neighbourhood import Neighbourhood, entity_ids_of, neighbourhood
@@ -150,6 +151,11 @@ def ownership_status(store: Store, entity_id: str, as_of: str | None) -> dict[st
 def entity_report(
     store: Store, entity_id: str, as_of: str | None = None, rules: bool = True
 ) -> Report:
+    with pinned(store):  # one store-version check for every lookup of the report
+        return _entity_report(store, entity_id, as_of, rules)
+
+
+def _entity_report(store: Store, entity_id: str, as_of: str | None, rules: bool) -> Report:
     dossier = build_dossier(store, entity_id, as_of=as_of, quotes=documents_view.quoter(store))
     return Report(
         kind="entity",
@@ -163,6 +169,11 @@ def entity_report(
 
 
 def case_report(store: Store, case_id: str, as_of: str | None = None, rules: bool = True) -> Report:
+    with pinned(store):  # one store-version check for every lookup of the report
+        return _case_report(store, case_id, as_of, rules)
+
+
+def _case_report(store: Store, case_id: str, as_of: str | None, rules: bool) -> Report:
     case = case_book.get_case(store, case_id)
     quoter = documents_view.quoter(store)
     dossiers = [build_dossier(store, eid, as_of=as_of, quotes=quoter) for eid in case.entity_ids]
