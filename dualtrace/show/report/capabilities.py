@@ -40,6 +40,9 @@ def _probe(name: str, module: str, attr: str, wired: bool) -> Capability:
         mod = importlib.import_module(module)
     except ImportError as exc:
         return Capability(name, False, f"{module} is not part of this build ({exc.msg})")
+    except Exception as exc:  # a broken module must not take every page down with it
+        first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        return Capability(name, False, f"{module} failed to import ({first})")
     if not hasattr(mod, attr):
         return Capability(name, False, f"{module} has no {attr} yet")
     if not wired:
