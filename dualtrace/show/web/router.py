@@ -29,12 +29,14 @@ from fastapi.responses import (
 from fastapi.templating import Jinja2Templates
 
 from dualtrace.errors import DualtraceError, InputError, NotFoundError, StoreError
+from dualtrace.graph.adjacency import pinned, store_index
 from dualtrace.show.report import capabilities, render
 from dualtrace.show.report.dossier import build_dossier, check_as_of
 from dualtrace.show.report.neighbourhood import describe_nodes, neighbourhood
 from dualtrace.show.report.screening_export import export_csv, export_xlsx
 from dualtrace.show.web import cases as case_book
 from dualtrace.show.web import documents_view, screening_jobs
+from dualtrace.show.web.paging import paginate
 from dualtrace.store.duckdb_store import Store
 
 T = TypeVar("T")
@@ -93,6 +95,13 @@ class Workspace:
                 else:
                     self._store = src()
             yield self._store
+
+    @contextmanager
+    def reading(self) -> Iterator[Store]:
+        """The store for a page that only reads: the store version is checked once and
+        the entity index (:mod:`dualtrace.graph.adjacency`) shared by all its lookups."""
+        with self.store() as st, pinned(st):
+            yield st
 
     def screener(self, request: Request) -> screening_jobs.Screener:
         """The API app's screening index when mounted there, else one built once here."""
@@ -214,7 +223,7 @@ def create_web_router(store: StoreSource = None, prefix: str = "/web") -> APIRou
                 "risk": Counter(),
             }
             total = 0
-            with ws.store() as st:
+            with ws.reading() as st:
                 hits = st.search_names(q, limit=SEARCH_LIMIT, as_of=date) if q.strip() else []
                 nodes = describe_nodes(st, [h[0] for h in hits], as_of=date)
             chosen = {
@@ -261,10 +270,18 @@ def create_web_router(store: StoreSource = None, prefix: str = "/web") -> APIRou
     def entity(request: Request, entity_id: str, as_of: str | None = None) -> Response:
         def run() -> Response:
             date = _valid_date(as_of)
-            with ws.store() as st:
+            query = dict(request.query_params)
+            with ws.reading() as st:
                 dossier = build_dossier(st, entity_id, as_of=date, quotes=documents_view.quoter(st))
                 extras = render.capability_sections(st, dossier, rules=False)
                 open_cases = [c for c in case_book.list_cases(st) if c.status != "closed"]
+            # long tables are shown a page at a time (an entity may have hundreds of links)
+            pages = {
+                "chain": paginate(dossier.chain, query, "chain_page", "h-chain"),
+                "relations": paginate(dossier.relations, query, "relations_page", "h-rel"),
+                "timeline": paginate(dossier.timeline, query, "timeline_page", "h-time"),
+                "evidence": paginate(dossier.evidence, query, "evidence_page", "h-evidence"),
+            }
             return page(
                 request,
                 "entity.html",
@@ -273,6 +290,8 @@ def create_web_router(store: StoreSource = None, prefix: str = "/web") -> APIRou
                 extras=extras,
                 as_of=date or "",
                 cases=open_cases,
+                pages=pages,
+                evidence_open="evidence_page" in query,
             )
 
         return guarded(request, run)
@@ -284,8 +303,8 @@ def create_web_router(store: StoreSource = None, prefix: str = "/web") -> APIRou
 
         def run() -> Response:
             date = _valid_date(as_of)
-            with ws.store() as st:
-                cid = st.resolve_id(entity_id)
+            with ws.reading() as st:
+                cid = store_index(st).resolve(st, entity_id)
                 node = describe_nodes(st, [cid]).get(cid)
                 if not capabilities.capability_status()["ownership"].available:
                     raise DualtraceError(capabilities.unavailable("ownership"))
@@ -312,8 +331,8 @@ def create_web_router(store: StoreSource = None, prefix: str = "/web") -> APIRou
     def network_page(request: Request, entity_id: str, as_of: str | None = None) -> Response:
         def run() -> Response:
             date = _valid_date(as_of)
-            with ws.store() as st:
-                cid = st.resolve_id(entity_id)
+            with ws.reading() as st:
+                cid = store_index(st).resolve(st, entity_id)
                 nodes = describe_nodes(st, [cid], as_of=date)
             node = nodes.get(cid)
             return page(
@@ -338,8 +357,9 @@ def create_web_router(store: StoreSource = None, prefix: str = "/web") -> APIRou
             date = _valid_date(as_of)
             if not id or len(id) > 200:
                 raise InputError("give between 1 and 200 ids", field="id")
-            with ws.store() as st:
-                ids = [st.resolve_id(i) for i in id]
+            with ws.reading() as st:
+                si = store_index(st)
+                ids = [si.resolve(st, i) for i in id]
                 net = neighbourhood(st, ids, as_of=date)
         except NotFoundError as exc:
             return JSONResponse({"detail": str(exc)}, status_code=404)
@@ -353,7 +373,7 @@ def create_web_router(store: StoreSource = None, prefix: str = "/web") -> APIRou
     ) -> Response:
         def run() -> Response:
             date = _valid_date(as_of)
-            with ws.store() as st:
+            with ws.reading() as st:
                 report = render.entity_report(st, entity_id, as_of=date)
             return _report_response(report, fmt, prefix)
 
@@ -511,7 +531,7 @@ def create_web_router(store: StoreSource = None, prefix: str = "/web") -> APIRou
     @router.get("/cases/{case_id}", response_class=HTMLResponse)
     def case(request: Request, case_id: str) -> Response:
         def run() -> Response:
-            with ws.store() as st:
+            with ws.reading() as st:
                 c = case_book.get_case(st, case_id)
                 nodes = describe_nodes(st, c.entity_ids)
             return page(
@@ -583,7 +603,7 @@ def create_web_router(store: StoreSource = None, prefix: str = "/web") -> APIRou
     def case_report(request: Request, case_id: str, fmt: str, as_of: str | None = None) -> Response:
         def run() -> Response:
             date = _valid_date(as_of)
-            with ws.store() as st:
+            with ws.reading() as st:
                 report = render.case_report(st, case_id, as_of=date)
             return _report_response(report, fmt, prefix)
 
