@@ -203,6 +203,8 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--no-spark", action="store_true")
     ap.add_argument("--spark-memory", default="8g")
+    ap.add_argument("--spark-partitions", type=int, default=4)
+    ap.add_argument("--spark-broadcast-rows", type=int, default=1_500_000)
     args = ap.parse_args()
     g = generate(args.nodes, args.edges, args.own_share, args.seed)
     print(f"graph: {args.nodes:,} nodes, {args.edges:,} edges "
@@ -215,8 +217,14 @@ def main() -> None:
     spark = None
     if not args.no_spark:
         # local mode runs in the driver JVM: the 5M-edge graph needs more than the
-        # test default of 2 GB, and more shuffle partitions keep each task's share small
-        engine = SparkEngine("local[2]", shuffle_partitions=16, memory=args.spark_memory)
+        # test default of 2 GB; frontiers and the blocked set up to --spark-broadcast-rows
+        # are broadcast so the rounds scan the cached edges instead of shuffling them
+        engine = SparkEngine(
+            "local[2]",
+            shuffle_partitions=args.spark_partitions,
+            memory=args.spark_memory,
+            broadcast_rows=args.spark_broadcast_rows,
+        )
         try:
             spark = run_engine(engine, g)
         finally:

@@ -1,9 +1,11 @@
 """Distance and route from every entity to its nearest listed party (multi-source BFS).
 
 One breadth-first search from all listed parties at once, one SQL round per hop: the
-frontier is joined to the edges, nodes already reached are removed by an anti-join,
-and each newly reached node keeps the neighbour it was reached from (the smallest id
-among equals, so both engines pick the same one). Following those pointers gives the
+frontier is joined to the edges, nodes already reached are removed by an anti-join
+(``NOT EXISTS``, which both engines plan as one), and each newly reached node keeps
+the neighbour it was reached from (the smallest id among equals, picked with
+``MIN_BY`` in one aggregation rather than a join back, so both engines pick the same
+one). Following those pointers gives the
 route to the nearest listed party in at most ``max_hops`` lookups, which is what makes
 the per-entity route query cheap after the batch step.
 
@@ -53,17 +55,16 @@ def distance_to_listed(
             nxt,
             f"""
             WITH cand AS (
-              SELECT e.dst AS node, e.src AS via, e.edge_id, f.root
+              SELECT e.dst AS node, e.src AS via, MIN(e.edge_id) AS via_edge,
+                     MIN(f.root) AS root
               FROM {edges} e
               JOIN {frontier} f ON e.src = f.node
-              LEFT JOIN {out} d ON e.dst = d.node
-              WHERE d.node IS NULL
-            ), best AS (
-              SELECT node, MIN(via) AS via FROM cand GROUP BY node
+              WHERE NOT EXISTS (SELECT 1 FROM {out} d WHERE d.node = e.dst)
+              GROUP BY e.dst, e.src
             )
-            SELECT b.node, b.via, MIN(c.edge_id) AS via_edge, MIN(c.root) AS root
-            FROM best b JOIN cand c ON c.node = b.node AND c.via = b.via
-            GROUP BY b.node, b.via
+            SELECT node, MIN(via) AS via, MIN_BY(via_edge, via) AS via_edge,
+                   MIN_BY(root, via) AS root
+            FROM cand GROUP BY node
             """,
         )
         if added == 0:

@@ -74,7 +74,10 @@ def propagate_ownership(
     # With one shared root the root equality is always true, and as a join key of one
     # distinct value it makes planners build a near-cross product: leave it out.
     root_join = "" if params.aggregate else " AND s.root = t.root"
-    root_anti = "" if params.aggregate else " AND s.root = c.root"
+    root_anti_touched = "" if params.aggregate else " AND s.root = d.root"
+    touched = f"{out}_touched"
+    # Anti-joins are NOT EXISTS: both engines plan them as anti-joins (a LEFT JOIN ...
+    # IS NULL is kept as an outer join by Spark, which then cannot broadcast it).
     listed = engine.materialize(
         status,
         f"SELECT DISTINCT entity, {root_expr} AS root, 0 AS depth FROM {seeds}",
@@ -86,25 +89,34 @@ def propagate_ownership(
     for depth in range(1, params.max_depth + 1):
         rounds = depth
         nxt = names[depth % 2]
+        # Assets the last round's additions hold stakes in, not yet reached for that
+        # root: a table of its own, so an engine can broadcast it when it is small
+        # (Spark then scans the edges once per round instead of shuffling them).
+        touched_rows = engine.materialize(
+            touched,
+            f"""
+            SELECT DISTINCT e.asset, d.root
+            FROM {edges} e JOIN {delta} d ON e.owner = d.entity
+            WHERE NOT EXISTS (
+              SELECT 1 FROM {status} s WHERE s.entity = e.asset{root_anti_touched})
+            """,
+        )
+        if touched_rows == 0:
+            break
         added = engine.materialize(
             nxt,
             f"""
-            WITH touched AS (
-              SELECT DISTINCT e.asset, d.root
-              FROM {edges} e JOIN {delta} d ON e.owner = d.entity
-            ), cand AS (
+            WITH cand AS (
               SELECT t.asset AS entity, t.root,
                      SUM(e.pct) AS pct,
                      MAX(CASE WHEN e.control THEN 1 ELSE 0 END) AS ctrl
-              FROM touched t
-              JOIN {edges} e ON e.asset = t.asset
+              FROM {edges} e
+              JOIN {touched} t ON t.asset = e.asset
               JOIN {status} s ON s.entity = e.owner{root_join}
               GROUP BY t.asset, t.root
             )
-            SELECT c.entity, c.root
-            FROM cand c
-            LEFT JOIN {status} s ON s.entity = c.entity{root_anti}
-            WHERE s.entity IS NULL AND {params.test_sql("c.pct", "c.ctrl")}
+            SELECT c.entity, c.root FROM cand c
+            WHERE {params.test_sql("c.pct", "c.ctrl")}
             """,
         )
         if added == 0:
@@ -129,10 +141,11 @@ def propagate_ownership(
           FROM held GROUP BY asset
         )
         SELECT a.asset AS entity, COALESCE(a.known_pct, 0.0) AS known_pct, a.unknown_stakes
-        FROM agg a LEFT JOIN (SELECT DISTINCT entity FROM {status}) s ON s.entity = a.asset
-        WHERE s.entity IS NULL AND a.unknown_stakes > 0
+        FROM agg a
+        WHERE a.unknown_stakes > 0
+          AND NOT EXISTS (SELECT 1 FROM {status} s WHERE s.entity = a.asset)
         """,
     )
-    for name in names:
+    for name in (*names, touched):
         engine.drop(name)
     return PropagationRun(status, unknown_table, rounds, listed, derived, unknown)
