@@ -9,7 +9,7 @@ from dualtrace.graph.ownership import PropagationParams, propagate_ownership
 from tests.graph.graph_cases import Edge, put_ownership
 
 OFAC = PropagationParams(threshold=50, inclusive=True, aggregate=True, control_counts=False)
-EU = PropagationParams(threshold=50, inclusive=False, aggregate=True, control_counts=True)
+EU = PropagationParams(threshold=50, inclusive=True, aggregate=True, control_counts=True)
 UK = PropagationParams(threshold=50, inclusive=False, aggregate=False, control_counts=True)
 
 
@@ -73,15 +73,42 @@ def test_just_below_threshold_and_control_alone_do_not_block_under_ofac() -> Non
     assert blocked(edges, ["X"]) == {"X": 0}
 
 
-def test_eu_needs_more_than_half_but_counts_control() -> None:
-    edges: list[Edge] = [("X", "A", 50, False), ("X", "B", 50.5, False), ("X", "C", None, True)]
-    assert blocked(edges, ["X"], EU) == {"X": 0, "B": 1, "C": 1}
+def test_eu_counts_exactly_half_and_control() -> None:
+    # EU: 50% or more (aggregated) or control; 49.99% alone is not enough.
+    edges: list[Edge] = [
+        ("X", "A", 50, False),
+        ("X", "B", 49.99, False),
+        ("X", "C", None, True),
+        ("X", "D", 25, False),
+        ("Y", "D", 25, False),
+    ]
+    assert blocked(edges, ["X", "Y"], EU) == {"X": 0, "Y": 0, "A": 1, "C": 1, "D": 1}
+
+
+def test_uk_needs_more_than_half_where_eu_takes_exactly_half() -> None:
+    edges: list[Edge] = [("X", "A", 50, False), ("X", "B", 50.01, False)]
+    assert blocked(edges, ["X"], UK) == {"X": 0, "B": 1}
+    assert blocked(edges, ["X"], EU) == {"X": 0, "A": 1, "B": 1}
+
+
+def test_shipped_rule_parameters_say_what_each_regime_says() -> None:
+    from dualtrace.judge.ownership_rules import get_rule
+
+    assert get_rule("eu").params == EU
+    assert get_rule("uk").params == UK
+    assert get_rule("ofac").params == OFAC
+    assert get_rule("eu").threshold_words == "50% or more"
+    assert get_rule("uk").threshold_words == "more than 50%"
+    assert any("50% or more of the proprietary rights" in c for c in get_rule("eu").citations)
 
 
 def test_uk_does_not_aggregate_different_designated_persons() -> None:
     edges: list[Edge] = [("X", "A", 30, False), ("Y", "A", 30, False)]
     assert blocked(edges, ["X", "Y"], EU) == {"X": 0, "Y": 0, "A": 1}
     assert blocked(edges, ["X", "Y"], UK) == {"X": 0, "Y": 0}
+    # 25% + 25%: exactly half in aggregate is enough for the EU
+    at_half: list[Edge] = [("X", "A", 25, False), ("Y", "A", 25, False)]
+    assert blocked(at_half, ["X", "Y"], EU) == {"X": 0, "Y": 0, "A": 1}
 
 
 def test_uk_counts_indirect_holdings_of_the_same_person() -> None:
