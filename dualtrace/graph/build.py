@@ -91,6 +91,9 @@ LEGAL_WORDS = (
     "gmbh joint stock open closed public the obshchestvo aktsionernoe s ogranichennoi "
     "otvetstvennostyu llp plc sa ag"
 )
+# A name written only in Latin script (ASCII, Latin-1, Latin Extended A/B and
+# Additional), as a RE2 pattern for DuckDB: preferred as a caption over other scripts.
+LATIN_ONLY = r"^[\x00-\x{024F}\x{1E00}-\x{1EFF}]*$"
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
@@ -158,10 +161,21 @@ def build_graph(store: Store, known_at: str | None = None) -> GraphCounts:
           SELECT canonical_id AS id, min(schema) AS schema FROM g_stmt
           WHERE schema IN ({parties}, 'Address') GROUP BY canonical_id
         ), names AS (
-          SELECT canonical_id AS id,
-                 min_by(value, CASE WHEN prop = 'name' THEN 0 ELSE 1 END * 1000 + length(value))
-                   AS caption
-          FROM g_stmt WHERE prop IN ('name', 'full') GROUP BY canonical_id
+          -- One caption per merged entity, the same on every build: a name (not an
+          -- address line) from a sanctions list before other sources, the most reliable
+          -- source (Admiralty grade A before B ...), Latin script before others, then
+          -- the shortest, then the first in code-point order (a total order on names).
+          SELECT g.canonical_id AS id,
+                 first(g.value ORDER BY
+                   CASE WHEN g.prop = 'name' THEN 0 ELSE 1 END,
+                   CASE WHEN d.kind = 'list' THEN 0 ELSE 1 END,
+                   coalesce(d.reliability, 'Z'),
+                   CASE WHEN regexp_matches(g.value, {sql_str(LATIN_ONLY)})
+                        THEN 0 ELSE 1 END,
+                   length(g.value),
+                   g.value) AS caption
+          FROM g_stmt g LEFT JOIN datasets d ON d.name = g.dataset
+          WHERE g.prop IN ('name', 'full') GROUP BY g.canonical_id
         )
         SELECT ent.id, ent.schema, coalesce(names.caption, ent.id) AS caption
         FROM ent LEFT JOIN names ON names.id = ent.id
@@ -268,6 +282,7 @@ def build_graph(store: Store, known_at: str | None = None) -> GraphCounts:
         GROUP BY canonical_id, doc_id
         """
     )
+    _build_document_mention_edges(store)
     _build_trade_edges(store)
     _build_listed(store)
     _build_mention_edges(store)
@@ -426,6 +441,49 @@ def _build_mention_edges(store: Store) -> None:
         )
     finally:
         con.unregister("_g_mentions")
+
+
+def _build_document_mention_edges(store: Store) -> None:
+    """Co-mention edges from the documents capability's mention claims.
+
+    Loading a document (``dualtrace load docs``) links the names it finds to list
+    entities and keeps each link as a claim with its document, page and character
+    span; no analyst has to accept it first for the graph to show that a report names
+    Kupol, TSK Vektor and Redlepus together. One edge per entity and document, to the
+    document's node (as the statement-based co-mentions above), whose role quotes
+    where the name stands and whose evidence is the claim ids, each resolvable to its
+    span. A rejected claim is left out; an edited one points at the entity chosen by
+    the reviewer.
+    """
+    if not _has_table(store, "claims") or not _has_table(store, "claim_reviews"):
+        return
+    store.con.execute(
+        """
+        INSERT INTO g_edges
+        WITH latest AS (
+          SELECT claim_id, arg_max(decision, reviewed_at) AS decision,
+                 arg_max(value, reviewed_at) AS value
+          FROM claim_reviews GROUP BY claim_id
+        ), m AS (
+          SELECT c.claim_id, c.doc_id, c.quote, c.page, c.span_start, c.span_end,
+                 coalesce(ge.canonical_id, gc.canonical_id, c.entity_id) AS node
+          FROM claims c
+          LEFT JOIN latest l ON l.claim_id = c.claim_id
+          LEFT JOIN g_canon gc ON gc.entity_id = c.entity_id
+          LEFT JOIN g_canon ge ON l.decision = 'edit' AND ge.entity_id = l.value
+          WHERE c.kind = 'mention' AND c.entity_id IS NOT NULL
+            AND coalesce(l.decision, '') <> 'reject'
+        )
+        SELECT min(claim_id), 'co_mention', node, 'doc:' || doc_id,
+               'named in document ' || doc_id || ' as ' || string_agg(
+                 '"' || quote || '" (page ' || page || ', chars ' || span_start || '-' ||
+                 span_end || ')', '; ' ORDER BY span_start),
+               NULL, NULL, NULL, NULL, NULL, NULL, 'documents',
+               list(claim_id ORDER BY span_start)
+        FROM m WHERE node IN (SELECT id FROM g_nodes)
+        GROUP BY node, doc_id
+        """
+    )
 
 
 def _has_table(store: Store, name: str) -> bool:

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from dualtrace.documents.loading import load_documents
 from dualtrace.graph.build import build_graph
 from dualtrace.graph.paths import find_paths, listed_in_force_sql
 from dualtrace.judge.red_flags import FlagRun, run_flags
@@ -26,6 +27,7 @@ from dualtrace.trade.loader import load_trade
 from dualtrace.trade.synth import write_synthetic
 
 KEEP = ("KUPOL", "VEKTOR", "ALMAZ", "REDLEPUS")
+REUTERS = "reuters-kupol-garpiya-china.txt"
 OFAC_KUPOL, OFAC_VEKTOR = "ofac-46431", "ofac-46441"
 
 
@@ -67,6 +69,8 @@ def kupol(shared_data: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterat
     with Store.open(folder / "store.duckdb") as store:
         for rr in [*read_ofac_sdn(sdn), *read_eu(eu)]:
             store.load(rr.dataset, rr.version, rr.statements(), rr.report)
+        # the real Reuters report, through the documents capability (mention claims)
+        load_documents(store, shared_data / "documents", "Reuters", "B", 2)
         load_trade(store, trade, dataset="synth")
         resolve_parties(store)
         build_graph(store)
@@ -158,3 +162,52 @@ def test_redlepus_name_mimics_tsk_vektor(kupol: Store, flags: FlagRun) -> None:
     assert any("vektor" in f.reason.lower() and "in another country" in f.reason for f in mimic)
     score = next(s for s in flags.scores if s.subject == node)
     assert score.score > 0.5 and "RF-NAME-MIMICRY" in score.rule_ids
+
+
+@pytest.mark.slow
+def test_reuters_report_co_mentions_kupol_vektor_and_redlepus(kupol: Store) -> None:
+    """The real article names the three together; each gets a co-mention edge to the
+    document whose evidence is the mention claims, each pointing at its exact span."""
+    doc_id, text = kupol.con.execute(
+        "SELECT doc_id, text FROM documents WHERE filename = ?", [REUTERS]
+    ).fetchone() or ("", "")
+    assert doc_id
+    rows = kupol.con.execute(
+        "SELECT src, role, evidence FROM g_edges WHERE kind = 'co_mention' AND dst = ?",
+        [f"doc:{doc_id}"],
+    ).fetchall()
+    by_src = {str(r[0]): (str(r[1]), list(r[2])) for r in rows}
+    parties = {
+        "Kupol": {OFAC_KUPOL, _entity(kupol, "eu_", "Kupol")},
+        "Vektor": {OFAC_VEKTOR, _entity(kupol, "eu_", "TSK Vektor")},
+        "Redlepus": {_entity(kupol, "eu_", "Redlepus")},
+    }
+    for word, ids in parties.items():
+        hits = ids & set(by_src)
+        assert hits, f"{word} not co-mentioned: {sorted(by_src)}"
+        role, evidence = by_src[sorted(hits)[0]]
+        assert role.startswith(f"named in document {doc_id} as ")
+        for claim in evidence:
+            row = kupol.con.execute(
+                "SELECT doc_id, kind, quote, span_start, span_end FROM claims WHERE claim_id = ?",
+                [claim],
+            ).fetchone()
+            assert row is not None and row[0] == doc_id and row[1] == "mention"
+            assert text[row[3] : row[4]] == row[2]  # the span is the quoted words
+            assert f'"{row[2]}" (page 1, chars {row[3]}-{row[4]})' in role
+        quotes = [text[s:e] for s, e in _spans(kupol, evidence)]
+        assert any(word.lower() in q.lower() for q in quotes), quotes
+    # and the document connects them: Redlepus is two hops from Kupol through it
+    redlepus = sorted(parties["Redlepus"] & set(by_src))[0]
+    kupols = sorted(parties["Kupol"] & set(by_src))
+    targets = " UNION ALL ".join(f"SELECT '{k}' AS entity" for k in kupols)
+    found = find_paths(kupol, redlepus, targets, max_hops=2, edge_types=["co_mention"])
+    assert found and found[0]["nodes"][1]["id"] == f"doc:{doc_id}"
+    assert found[0]["target"]["id"] in kupols
+
+
+def _spans(store: Store, claims: list[str]) -> list[tuple[int, int]]:
+    rows = store.con.execute(
+        "SELECT span_start, span_end FROM claims WHERE claim_id IN (SELECT unnest(?))", [claims]
+    ).fetchall()
+    return [(int(a), int(b)) for a, b in rows]
