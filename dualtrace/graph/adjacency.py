@@ -27,10 +27,11 @@ cached per store file (a few at a time) and dropped when the fingerprint moves o
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections import OrderedDict, defaultdict
 from collections.abc import Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from typing import Any
 
@@ -46,28 +47,22 @@ MAX_VIEWS = 2
 MAX_STORES = 4
 
 Fingerprint = tuple[Any, ...]
+log = logging.getLogger(__name__)
 
 
 def store_fingerprint(store: Store) -> Fingerprint:
     """What changes whenever the statements change: the load log and merge decisions.
 
-    One round trip; stores from before the merge tables existed (migration 2's later
-    tables) fall back to the load log alone.
+    Every load adds a ``loads`` row; every merge or split adds a ``merge_decisions`` row
+    or sets its ``undone_at``. One round trip of plain aggregates (~1 ms); stores from
+    before the merge tables existed fall back to the load log alone.
     """
-    loads = (
-        "(SELECT count(*) FROM loads), (SELECT max(finished_at) FROM loads), "
-        "(SELECT bit_xor(hash(load_id)) FROM loads)"
-    )
-    merges = (
-        "(SELECT count(*) FROM resolver), (SELECT count(*) FROM merge_decisions), "
-        "(SELECT max(decided_at) FROM merge_decisions), "
-        "(SELECT max(undone_at) FROM merge_decisions), "
-        "(SELECT bit_xor(hash(id)) FROM merge_decisions)"
-    )
+    loads = "SELECT count(*), max(finished_at), max(load_id) FROM loads"
+    merges = "SELECT count(*), max(decided_at), max(undone_at), max(id) FROM merge_decisions"
     try:
-        row = store.con.execute(f"SELECT {loads}, {merges}").fetchone()
+        row = store.con.execute(f"SELECT l.*, m.* FROM ({loads}) l, ({merges}) m").fetchone()
     except duckdb.CatalogException:
-        row = store.con.execute(f"SELECT {loads}").fetchone()
+        row = store.con.execute(loads).fetchone()
     return tuple(row or ())
 
 
@@ -85,22 +80,31 @@ class Rows:
 
 
 class EntityIndex:
-    """The statements in force for one set of dataset versions, by canonical id."""
+    """The statements in force for one set of dataset versions, by canonical id.
+
+    The table stays in the order DuckDB returned it (sorting 23 columns costs more than
+    everything else together); ``order`` is the permutation that sorts it by canonical
+    id, and ``ranges`` maps each canonical id to its slice of ``order``.
+    """
 
     def __init__(self, in_force: dict[str, str], table: pa.Table) -> None:
         self.in_force = in_force
-        self.table = table
+        self.table = table.combine_chunks()
+        ids = self.table.column("canonical_id")
+        self.order = pc.sort_indices(ids).to_numpy()
         self.ranges: dict[str, tuple[int, int]] = {}
-        ids = table.column("canonical_id").to_pylist()
-        start = 0
-        for i in range(1, len(ids) + 1):
-            if i == len(ids) or ids[i] != ids[start]:
-                self.ranges[ids[start]] = (start, i)
-                start = i
+        n = len(self.order)
+        if n:
+            sorted_ids = pc.take(ids, pa.array(self.order))
+            changed = pc.not_equal(sorted_ids.slice(1), sorted_ids.slice(0, n - 1))
+            starts = [0, *(int(i) + 1 for i in pc.indices_nonzero(changed).to_numpy())]
+            ends = [*starts[1:], n]
+            firsts = pc.take(sorted_ids, pa.array(starts, pa.int64())).to_pylist()
+            self.ranges = dict(zip(firsts, zip(starts, ends, strict=True), strict=True))
         # referenced raw id -> rows of entity-typed statements whose value it is
         self.inbound: dict[str, list[int]] = defaultdict(list)
-        entity_rows = pc.indices_nonzero(pc.equal(table.column("prop_type"), "entity"))
-        values = pc.take(table.column("value"), entity_rows).to_pylist()
+        entity_rows = pc.indices_nonzero(pc.equal(self.table.column("prop_type"), "entity"))
+        values = pc.take(self.table.column("value"), entity_rows).to_pylist()
         for row, value in zip(entity_rows.to_pylist(), values, strict=True):
             self.inbound[value].append(row)
 
@@ -113,7 +117,7 @@ class EntityIndex:
         for cid in canonical_ids:
             span = self.ranges.get(cid)
             if span is not None:
-                out.extend(range(*span))
+                out.extend(self.order[span[0] : span[1]].tolist())
         return out
 
     def referencing(self, raw_ids: Iterable[str]) -> list[int]:
@@ -131,13 +135,12 @@ class EntityIndex:
         return Rows({n: picked.column(n).to_pylist() for n in names})
 
     def statements(self, canonical_id: str) -> list[StoredStatement]:
-        """All statements in force about one entity, by dataset, property and value."""
-        span = self.ranges.get(canonical_id)
-        if span is None:
-            return []
-        part = self.table.slice(span[0], span[1] - span[0])
-        cols = [part.column(n).to_pylist() for n in COLUMN_NAMES]
-        return [StoredStatement(*row) for row in zip(*cols, strict=True)]
+        """All statements in force about one entity, by dataset, property and value
+        (the order :meth:`Store.entity_statements` gives)."""
+        cols = self.columns(self.rows_of([canonical_id]), COLUMN_NAMES)
+        out = [StoredStatement(*row) for row in zip(*cols.columns.values(), strict=True)]
+        out.sort(key=lambda s: (s.dataset, s.prop, s.value))
+        return out
 
 
 class StoreIndex:
@@ -161,14 +164,17 @@ class StoreIndex:
             raw[c].append(e)
         self.raw_ids = {c: sorted(v) for c, v in raw.items()}
         # canonical id -> [(dataset, versions stating it)], every version loaded
-        self.presence: dict[str, list[tuple[str, list[str]]]] = defaultdict(list)
-        for cid, dataset, versions in con.execute(
-            "SELECT canonical_id, dataset, list(DISTINCT version ORDER BY version) "
-            "FROM statements WHERE prop = 'id' GROUP BY canonical_id, dataset "
-            "ORDER BY canonical_id, dataset"
+        found: dict[str, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
+        for cid, dataset, version in con.execute(
+            "SELECT canonical_id, dataset, version FROM statements WHERE prop = 'id'"
         ).fetchall():
-            self.presence[str(cid)].append((str(dataset), [str(v) for v in versions]))
+            found[cid][dataset].add(version)
+        self.presence: dict[str, list[tuple[str, list[str]]]] = {
+            cid: [(d, sorted(vs)) for d, vs in sorted(by_dataset.items())]
+            for cid, by_dataset in found.items()
+        }
         self._views: OrderedDict[tuple[tuple[str, str], ...], EntityIndex] = OrderedDict()
+        self._views_lock = threading.Lock()  # a warm-up thread may build a view meanwhile
 
     @property
     def has_merges(self) -> bool:
@@ -215,6 +221,17 @@ class StoreIndex:
         vsql, vparams = store.versions_in_force_sql(as_of)
         in_force = {str(d): str(v) for d, v in store.con.execute(vsql, vparams).fetchall()}
         key = tuple(sorted(in_force.items()))
+        with self._views_lock:
+            return self._view_locked(store, key, in_force, vsql, vparams)
+
+    def _view_locked(
+        self,
+        store: Store,
+        key: tuple[tuple[str, str], ...],
+        in_force: dict[str, str],
+        vsql: str,
+        vparams: list[Any],
+    ) -> EntityIndex:
         view = self._views.get(key)
         if view is not None:
             self._views.move_to_end(key)
@@ -222,8 +239,7 @@ class StoreIndex:
         cols = ", ".join(f"s.{c}" for c in COLUMN_NAMES)
         table = store.con.execute(
             f"SELECT {cols} FROM statements s JOIN ({vsql}) v "
-            "ON s.dataset = v.dataset AND s.version = v.version "
-            "ORDER BY s.canonical_id, s.dataset, s.prop, s.value",
+            "ON s.dataset = v.dataset AND s.version = v.version",
             vparams,
         ).to_arrow_table()
         view = EntityIndex(in_force, table)
@@ -235,6 +251,7 @@ class StoreIndex:
 
 _lock = threading.Lock()
 _cache: OrderedDict[str, StoreIndex] = OrderedDict()
+_building: dict[str, threading.Lock] = {}
 _local = threading.local()
 
 
@@ -264,17 +281,46 @@ def store_index(store: Store) -> StoreIndex:
         return pin[0]
     fingerprint = store_fingerprint(store)
     with _lock:
-        found = _cache.get(key)
-        if found is not None and found.fingerprint == fingerprint:
+        building = _building.setdefault(key, threading.Lock())
+    with building:  # one build per store file at a time; later callers reuse it
+        with _lock:
+            found = _cache.get(key)
+            if found is not None and found.fingerprint == fingerprint:
+                _cache.move_to_end(key)
+                return found
+        built = StoreIndex(store, fingerprint)
+        with _lock:
+            _cache[key] = built
             _cache.move_to_end(key)
-            return found
-    built = StoreIndex(store, fingerprint)
-    with _lock:
-        _cache[key] = built
-        _cache.move_to_end(key)
-        while len(_cache) > MAX_STORES:
-            _cache.popitem(last=False)
+            while len(_cache) > MAX_STORES:
+                _cache.popitem(last=False)
     return built
+
+
+def warm(store: Store) -> threading.Thread:
+    """Build the store's index for the current lists in a background thread.
+
+    The workspace calls this when it opens its store, so the first profile or network
+    view does not wait for the build (a few seconds on the full SDN list on a busy
+    machine). The thread reads through its own cursor (a separate DuckDB connection to
+    the same database), so requests may use the store meanwhile; one that needs the
+    index waits for this build instead of starting a second one.
+    """
+    cursor = store.con.cursor()
+    reader = Store(cursor, store.path, read_only=True)
+
+    def run() -> None:
+        try:
+            store_index(reader).at(reader, None)
+        except duckdb.Error as exc:  # the store closed under us: the next request builds
+            log.info("entity index warm-up of %s stopped: %s", store.path, exc)
+        finally:
+            with suppress(duckdb.Error):
+                cursor.close()
+
+    thread = threading.Thread(target=run, name=f"index-warm-{store.path.name}", daemon=True)
+    thread.start()
+    return thread
 
 
 @contextmanager

@@ -10,11 +10,12 @@ The router is independent of the API app: ``create_web_router(store_path)`` retu
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import re
 import threading
 from collections import Counter
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from importlib import resources
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
@@ -29,7 +30,7 @@ from fastapi.responses import (
 from fastapi.templating import Jinja2Templates
 
 from dualtrace.errors import DualtraceError, InputError, NotFoundError, StoreError
-from dualtrace.graph.adjacency import pinned, store_index
+from dualtrace.graph.adjacency import pinned, store_index, warm
 from dualtrace.show.report import capabilities, render
 from dualtrace.show.report.dossier import build_dossier, check_as_of
 from dualtrace.show.report.neighbourhood import describe_nodes, neighbourhood
@@ -47,6 +48,7 @@ STATIC_TYPES = {
     ".svg": "image/svg+xml",
     ".png": "image/png",
 }
+log = logging.getLogger(__name__)
 SAFE_STATIC = re.compile(r"^[A-Za-z0-9_-]+\.(css|js|svg|png)$")
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024
 SEARCH_LIMIT = 500
@@ -75,11 +77,34 @@ class Workspace:
 
     def bind(self, request: Request) -> None:
         """Take the store path from the app this router is mounted in, if not given."""
+        self.bind_app(request.app)
         if self._source is None:
-            path = getattr(request.app.state, "store_path", None)
-            if path is None:
-                raise StoreError("the workspace has no store: start it with dualtrace serve")
-            self._source = Path(path)
+            raise StoreError("the workspace has no store: start it with dualtrace serve")
+
+    def bind_app(self, app: Any) -> None:
+        if self._source is None:
+            path = getattr(app.state, "store_path", None)
+            if path is not None:
+                self._source = Path(path)
+
+    @asynccontextmanager
+    async def lifespan(self, app: Any) -> AsyncIterator[None]:
+        """At start-up, open the store and build its entity index in the background, so
+        the first profile or network view does not wait for it; close at shutdown."""
+        self.bind_app(app)
+        if self._source is not None:
+            try:
+                with self.store() as st:
+                    warm(st)
+            except DualtraceError as exc:  # no store yet: pages say so when asked
+                log.warning("workspace: %s", exc)
+        # the capability probes import the ownership rules, trade and documents code
+        # (seconds on a busy machine): do it now rather than in the first page view
+        threading.Thread(
+            target=capabilities.capability_status, name="workspace-capabilities", daemon=True
+        ).start()
+        yield
+        self.close()
 
     @contextmanager
     def store(self) -> Iterator[Store]:
@@ -163,7 +188,12 @@ def create_web_router(store: StoreSource = None, prefix: str = "/web") -> APIRou
     """
     ws = Workspace(store)
     templates = _templates()
-    router = APIRouter(prefix=prefix, include_in_schema=False, dependencies=[Depends(ws.bind)])
+    router = APIRouter(
+        prefix=prefix,
+        include_in_schema=False,
+        dependencies=[Depends(ws.bind)],
+        lifespan=ws.lifespan,
+    )
 
     def page(request: Request, name: str, status: int = 200, **context: Any) -> HTMLResponse:
         context.setdefault("prefix", prefix)
