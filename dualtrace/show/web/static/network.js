@@ -166,9 +166,10 @@
     if (pathEdges.size) { pathNodes.add(start); }
   }
 
-  var current = { nodes: new Set(), edges: [] };
+  var current = { nodes: new Set(), edges: [], list: [] };
   function refresh() {
     current = visibleGraph();
+    current.list = Array.from(current.nodes).map(function (id) { return nodes.get(id); }).filter(Boolean);
     computePath(current);
     renderTable();
     setStatus(current.nodes.size + " nodes, " + current.edges.length + " links shown (" +
@@ -178,12 +179,19 @@
     draw();
   }
 
+  // The table lists listed parties first, then by name; the first TABLE_ROWS rows
+  // unless the user asks for all (building hundreds of rows delays the first picture).
+  var TABLE_ROWS = 100;
+  var tableAll = false;
+  var moreBtn = document.getElementById("node-table-more");
+  var collator = new Intl.Collator(undefined, { sensitivity: "base" });
   function renderTable() {
     if (!tableBody) { return; }
-    tableBody.textContent = "";
-    var list = Array.from(current.nodes).map(function (id) { return nodes.get(id); }).filter(Boolean);
-    list.sort(function (a, b) { return (b.listed - a.listed) || a.caption.localeCompare(b.caption); });
-    list.slice(0, 400).forEach(function (n) {
+    var list = current.list.slice();
+    list.sort(function (a, b) { return (b.listed - a.listed) || collator.compare(a.caption, b.caption); });
+    var rows = tableAll ? list : list.slice(0, TABLE_ROWS);
+    var frag = document.createDocumentFragment();
+    rows.forEach(function (n) {
       var tr = document.createElement("tr");
       var td1 = document.createElement("td");
       var a = document.createElement("a");
@@ -199,13 +207,27 @@
       b.className = "small expand";
       b.textContent = n.expanded ? "Expanded" : "Expand";
       b.disabled = n.expanded;
+      b.dataset.id = n.id;
       b.setAttribute("aria-label", "Expand " + n.caption);
-      b.addEventListener("click", function () { select(n.id); expand(n.id); });
       td5.appendChild(b);
-      [td1, td2, td3, td4, td5].forEach(function (td) { tr.appendChild(td); });
-      tableBody.appendChild(tr);
+      tr.appendChild(td1); tr.appendChild(td2); tr.appendChild(td3); tr.appendChild(td4); tr.appendChild(td5);
+      frag.appendChild(tr);
+    });
+    tableBody.textContent = "";
+    tableBody.appendChild(frag);
+    if (moreBtn) {
+      moreBtn.hidden = tableAll || list.length <= TABLE_ROWS;
+      moreBtn.textContent = "Show all " + list.length + " nodes";
+    }
+  }
+  if (tableBody) {
+    // one listener for every Expand button in the table
+    tableBody.addEventListener("click", function (ev) {
+      var b = ev.target.closest ? ev.target.closest("button.expand") : null;
+      if (b && b.dataset.id) { select(b.dataset.id); expand(b.dataset.id); }
     });
   }
+  if (moreBtn) { moreBtn.addEventListener("click", function () { tableAll = true; renderTable(); }); }
 
   // ------------------------------------------------------------------ simulation
 
@@ -248,7 +270,7 @@
   };
 
   function tick() {
-    var list = Array.from(current.nodes).map(function (id) { return nodes.get(id); }).filter(Boolean);
+    var list = current.list;
     if (!list.length) { return; }
     var x0 = Infinity, y0 = Infinity, x1 = -Infinity, y1 = -Infinity;
     list.forEach(function (n) {
@@ -323,44 +345,92 @@
   var COLOURS = { Ownership: "#1f5fa8", Control: "#1f5fa8", parent: "#1f5fa8", Directorship: "#7a4fa0",
     Payment: "#2c8a3e", Family: "#a86b1f", Associate: "#a86b1f" };
 
+  // One canvas path per colour for links and nodes (not one per item): with hundreds of
+  // nodes the software-rendered canvas of a headless or GPU-less browser spends its
+  // time in stroke/fill calls, not in geometry.
+  function groupBy(items, keyOf) {
+    var groups = new Map();
+    items.forEach(function (item) {
+      var key = keyOf(item);
+      if (key === null) { return; }
+      var list = groups.get(key);
+      if (!list) { list = []; groups.set(key, list); }
+      list.push(item);
+    });
+    return groups;
+  }
+
+  function arrowHead(a, b) {
+    var ang = Math.atan2(b.y - a.y, b.x - a.x), r = 9;
+    var tx = b.x - Math.cos(ang) * r, ty = b.y - Math.sin(ang) * r;
+    ctx.moveTo(tx, ty);
+    ctx.lineTo(tx - Math.cos(ang - 0.4) * 7, ty - Math.sin(ang - 0.4) * 7);
+    ctx.lineTo(tx - Math.cos(ang + 0.4) * 7, ty - Math.sin(ang + 0.4) * 7);
+    ctx.closePath();
+  }
+
+  function strokeLinks(list, colour, width, alpha, arrows) {
+    ctx.globalAlpha = alpha;
+    ctx.strokeStyle = colour;
+    ctx.lineWidth = width / view.k;
+    ctx.beginPath();
+    list.forEach(function (e) {
+      var a = nodes.get(e.source), b = nodes.get(e.target);
+      ctx.moveTo(a.x, a.y); ctx.lineTo(b.x, b.y);
+    });
+    ctx.stroke();
+    if (arrows) {
+      ctx.fillStyle = colour;
+      ctx.beginPath();
+      list.forEach(function (e) { arrowHead(nodes.get(e.source), nodes.get(e.target)); });
+      ctx.fill();
+    }
+  }
+
+  function radius(n) { return n.id === centreId ? 9 : (n.listed ? 7 : 5); }
+
   function draw() {
     var dpr = window.devicePixelRatio || 1;
     ctx.setTransform(1, 0, 0, 1, 0, 0);
     ctx.clearRect(0, 0, canvas.width, canvas.height);
     ctx.setTransform(dpr * view.k, 0, 0, dpr * view.k, dpr * view.x, dpr * view.y);
     var many = current.nodes.size > 120;
-    current.edges.forEach(function (e) {
-      var a = nodes.get(e.source), b = nodes.get(e.target);
-      var onPath = pathEdges.has(e.id);
-      ctx.strokeStyle = onPath ? "#f28c00" : (COLOURS[e.type] || "#9aa5b1");
-      ctx.globalAlpha = onPath ? 1 : (many ? 0.35 : 0.7);
-      ctx.lineWidth = (onPath ? 3.5 : 1.2) / view.k;
-      ctx.beginPath(); ctx.moveTo(a.x, a.y); ctx.lineTo(b.x, b.y); ctx.stroke();
-      if (!many || onPath) {
-        var ang = Math.atan2(b.y - a.y, b.x - a.x), r = 9;
-        var tx = b.x - Math.cos(ang) * r, ty = b.y - Math.sin(ang) * r;
-        ctx.beginPath(); ctx.moveTo(tx, ty);
-        ctx.lineTo(tx - Math.cos(ang - 0.4) * 7, ty - Math.sin(ang - 0.4) * 7);
-        ctx.lineTo(tx - Math.cos(ang + 0.4) * 7, ty - Math.sin(ang + 0.4) * 7);
-        ctx.closePath(); ctx.fillStyle = ctx.strokeStyle; ctx.fill();
-      }
-    });
+    groupBy(current.edges, function (e) { return pathEdges.has(e.id) ? null : (COLOURS[e.type] || "#9aa5b1"); })
+      .forEach(function (list, colour) { strokeLinks(list, colour, 1.2, many ? 0.35 : 0.7, !many); });
+    var onPath = current.edges.filter(function (e) { return pathEdges.has(e.id); });
+    if (onPath.length) { strokeLinks(onPath, "#f28c00", 3.5, 1, true); }
     ctx.globalAlpha = 1;
     var showListed = !hlListed || hlListed.checked;
-    current.nodes.forEach(function (id) {
-      var n = nodes.get(id);
-      if (!n) { return; }
-      var r = id === centreId ? 9 : (n.listed ? 7 : 5);
-      ctx.beginPath(); ctx.arc(n.x, n.y, r, 0, Math.PI * 2);
-      ctx.fillStyle = id === centreId ? "#0b2a4a" : (n.listed && showListed ? "#c0262d" : (n.expanded ? "#4f6478" : "#8a97a6"));
+    var shown = current.list;
+    groupBy(shown, function (n) {
+      return n.id === centreId ? "#0b2a4a" : (n.listed && showListed ? "#c0262d" : (n.expanded ? "#4f6478" : "#8a97a6"));
+    }).forEach(function (list, colour) {
+      ctx.fillStyle = colour;
+      ctx.beginPath();
+      list.forEach(function (n) { var r = radius(n); ctx.moveTo(n.x + r, n.y); ctx.arc(n.x, n.y, r, 0, Math.PI * 2); });
       ctx.fill();
-      if (pathNodes.has(id)) { ctx.lineWidth = 3 / view.k; ctx.strokeStyle = "#f28c00"; ctx.stroke(); }
-      if (id === selected) { ctx.lineWidth = 3 / view.k; ctx.strokeStyle = "#f2a900"; ctx.beginPath(); ctx.arc(n.x, n.y, r + 4, 0, Math.PI * 2); ctx.stroke(); }
+    });
+    var ringed = shown.filter(function (n) { return pathNodes.has(n.id); });
+    if (ringed.length) {
+      ctx.lineWidth = 3 / view.k; ctx.strokeStyle = "#f28c00"; ctx.beginPath();
+      ringed.forEach(function (n) { var r = radius(n); ctx.moveTo(n.x + r, n.y); ctx.arc(n.x, n.y, r, 0, Math.PI * 2); });
+      ctx.stroke();
+    }
+    var sel = selected && current.nodes.has(selected) ? nodes.get(selected) : null;
+    if (sel) {
+      ctx.lineWidth = 3 / view.k; ctx.strokeStyle = "#f2a900"; ctx.beginPath();
+      ctx.arc(sel.x, sel.y, radius(sel) + 4, 0, Math.PI * 2); ctx.stroke();
+    }
+    ctx.fillStyle = "#1b1f24";
+    var plain = (11 / view.k) + "px DejaVu Sans, sans-serif";
+    ctx.font = plain;
+    shown.forEach(function (n) {
+      var id = n.id;
       if (!many || id === centreId || id === selected || (n.listed && showListed) || pathNodes.has(id) || view.k > 1.6) {
-        ctx.fillStyle = "#1b1f24";
-        ctx.font = (id === centreId ? "bold " : "") + (11 / view.k) + "px DejaVu Sans, sans-serif";
+        if (id === centreId) { ctx.font = "bold " + plain; }
         var label = n.caption.length > 34 ? n.caption.slice(0, 33) + "…" : n.caption;
-        ctx.fillText(label, n.x + r + 3, n.y + 4);
+        ctx.fillText(label, n.x + radius(n) + 3, n.y + 4);
+        if (id === centreId) { ctx.font = plain; }
       }
     });
   }
