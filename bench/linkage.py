@@ -26,6 +26,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import subprocess
 import sys
 import tempfile
@@ -225,6 +226,9 @@ def run_ours(dataset: str, engine_name: str, rows: int) -> dict[str, Any]:
     result, _params = run_linkage(engine, spec, records, tokens)
     done = time.monotonic()
     m = cluster_pair_metrics(_join(expand_clusters(result.clusters, duplicates), truth))
+    plain = cluster_pair_metrics(
+        _join(expand_clusters(_plain_components(result, spec.threshold), duplicates), truth)
+    )
     return {
         "records": truth.num_rows,
         "distinct_forms": records.num_rows,
@@ -237,7 +241,29 @@ def run_ours(dataset: str, engine_name: str, rows: int) -> dict[str, Any]:
         "recall": m.recall,
         "f1": m.f1,
         "steps": result.seconds_by_step,
+        # the same links clustered as plain connected components (before the coherence
+        # rule), for the comparison in the same run
+        "plain": {"precision": plain.precision, "recall": plain.recall, "f1": plain.f1},
     }
+
+
+def _plain_components(result: Any, threshold: float) -> pa.Table:
+    from dualtrace.trade.linkage.pipeline import coherent_clusters
+
+    ids = result.clusters.column("id").to_pylist()
+    strong = [
+        (a, b, w)
+        for a, b, w, p in zip(
+            result.links.column("id_l").to_pylist(),
+            result.links.column("id_r").to_pylist(),
+            result.links.column("match_weight").to_pylist(),
+            result.links.column("probability").to_pylist(),
+            strict=True,
+        )
+        if p >= threshold
+    ]
+    labels = coherent_clusters(ids, strong, [], set(), coherence=0.0)
+    return pa.table({"id": list(labels), "cluster_id": list(labels.values())})
 
 
 def _join(clusters: pa.Table, truth: pa.Table) -> pa.Table:
@@ -382,6 +408,7 @@ def measure(tool: str, dataset: str, engine: str, rows: int, timeout: float) -> 
     cmd = [sys.executable, __file__, "--worker", "--tool", tool, "--dataset", dataset,
            "--engine", engine, "--rows", str(rows)]  # fmt: skip
     started = time.monotonic()
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
     peak = 0
     ps = psutil.Process(proc.pid)
@@ -403,6 +430,11 @@ def measure(tool: str, dataset: str, engine: str, rows: int, timeout: float) -> 
             result: dict[str, Any] = json.loads(line[7:])
             result["peak_gb"] = peak / 1e9
             result["wall"] = time.monotonic() - started
+            after = resource.getrusage(resource.RUSAGE_CHILDREN)
+            # CPU seconds of the case (user + system, its waited-for children included):
+            # less noisy than wall time on a shared machine
+            result["cpu"] = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+            result["load"] = os.getloadavg()[0]
             return result
     killed = " (killed: out of memory?)" if proc.returncode == -9 else ""
     return {"error": f"exit {proc.returncode}{killed}, peak {peak / 1e9:.1f} GB"}
@@ -439,29 +471,36 @@ def main() -> None:
             res = measure(tool, dataset, engine, rows, args.timeout)
             label = "hist 50k" if dataset == "hist" else f"trade {rows:,} rec"
             results.append((label, engine, tool, res))
+            if "plain" in res:
+                plain = {**res, **res["plain"]}
+                results.append((label, engine, "  (plain components)", plain))
             print(f"done {label} {engine} {tool}: {json.dumps(res)}", file=sys.stderr, flush=True)
     print_table(results)
 
 
 def print_table(results: list[tuple[str, str, str, dict[str, Any]]]) -> None:
+    load = " ".join(f"{x:.1f}" for x in os.getloadavg())
+    print(f"load average at the end (1/5/15 min): {load}; {os.cpu_count()} CPUs")
     header = (
-        f"{'data':<18} {'engine':<7} {'tool':<10} {'records':>9} {'time s':>8} "
-        f"{'peak GB':>8} {'P':>6} {'R':>6} {'F1':>6}  {'time/Splink':>11} {'mem/Splink':>10}"
+        f"{'data':<18} {'engine':<7} {'tool':<21} {'records':>9} {'time s':>8} "
+        f"{'peak GB':>8} {'CPU s':>8} {'P':>6} {'R':>6} {'F1':>6}  {'time/Splink':>11} "
+        f"{'mem/Splink':>10} {'CPU/Splink':>10} {'load':>5}"
     )
     print(header)
     print("-" * len(header))
     anchors = {(d, e): r for d, e, t, r in results if t == "splink" and "error" not in r}
     for data, engine, tool, r in results:
         if "error" in r:
-            print(f"{data:<18} {engine:<7} {tool:<10} {r['error']}")
+            print(f"{data:<18} {engine:<7} {tool:<21} {r['error']}")
             continue
         a = anchors.get((data, engine))
         ratio_t = f"{r['wall'] / a['wall']:.2f}x" if a else "-"
         ratio_m = f"{r['peak_gb'] / a['peak_gb']:.2f}x" if a else "-"
+        ratio_c = f"{r['cpu'] / a['cpu']:.2f}x" if a and a.get("cpu") else "-"
         print(
-            f"{data:<18} {engine:<7} {tool:<10} {r['records']:>9,} {r['wall']:>8.1f} "
-            f"{r['peak_gb']:>8.2f} {r['precision']:>6.3f} {r['recall']:>6.3f} {r['f1']:>6.3f}"
-            f"  {ratio_t:>11} {ratio_m:>10}"
+            f"{data:<18} {engine:<7} {tool:<21} {r['records']:>9,} {r['wall']:>8.1f} "
+            f"{r['peak_gb']:>8.2f} {r['cpu']:>8.1f} {r['precision']:>6.3f} {r['recall']:>6.3f} "
+            f"{r['f1']:>6.3f}  {ratio_t:>11} {ratio_m:>10} {ratio_c:>10} {r['load']:>5.1f}"
         )
 
 

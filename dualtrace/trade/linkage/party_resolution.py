@@ -371,13 +371,6 @@ def resolve_parties(
             "SELECT pid_l, pid_r FROM trade_link_decisions WHERE decision = 'match'"
         ).fetchall()
     ]
-    if mode == "incremental":
-        forced += [
-            (a, b)
-            for a, b in store.con.execute(
-                "SELECT pid_l, pid_r FROM trade_links WHERE probability >= ?", [spec.threshold]
-            ).fetchall()
-        ]
     rejected = store.con.execute(
         "SELECT pid_l, pid_r FROM trade_link_decisions WHERE decision = 'no-match'"
     ).fetchall()
@@ -387,6 +380,18 @@ def resolve_parties(
         mapped = ((rep.get(a, a), rep.get(b, b)) for a, b in edges)
         return [(a, b) for a, b in mapped if a != b]
 
+    # Earlier runs' strong links are not rescored, but clustered again with the new
+    # ones (as links, not forced edges, so the coherence rule applies to them too).
+    prior: list[tuple[str, str, float, float]] = []
+    if mode == "incremental":
+        for a, b, weight, probability in store.con.execute(
+            "SELECT pid_l, pid_r, match_weight, probability FROM trade_links "
+            "WHERE probability >= ? AND match_weight < ?",
+            [spec.threshold, IDENTICAL_WEIGHT],
+        ).fetchall():
+            ra, rb = rep.get(a, a), rep.get(b, b)
+            if ra != rb:
+                prior.append((ra, rb, float(weight), float(probability)))
     result, params = run_linkage(
         engine,
         spec,
@@ -395,6 +400,14 @@ def resolve_parties(
         params=params,
         forced_edges=_edge_table(to_reps(forced)),
         rejected_edges=_edge_table(to_reps([(a, b) for a, b in rejected])),
+        prior_links=pa.table(
+            {
+                "id_l": pa.array([p[0] for p in prior], pa.string()),
+                "id_r": pa.array([p[1] for p in prior], pa.string()),
+                "match_weight": pa.array([p[2] for p in prior], pa.float64()),
+                "probability": pa.array([p[3] for p in prior], pa.float64()),
+            }
+        ),
     )
     identical = [(min(d, r), max(d, r)) for d, r in rep.items() if d in new]
     links = pa.concat_tables(

@@ -72,6 +72,9 @@ class LinkageSpec:
     exact_block_cap: int = 20  # members of an equality block everyone is compared with
     link_requires: str | None = None  # SQL over level columns a link must also satisfy
     threshold: float = 0.9  # probability to link in clustering
+    # strong links per member of the smaller cluster that a merge of two clusters needs
+    # (``coherent_clusters``); 0 gives plain connected components
+    coherence: float = 2.0
     link_floor: float = 0.5  # pairs kept in the links table (review band starts here)
 
 
@@ -308,58 +311,128 @@ WHERE match_weight >= {floor!r}{requires}
     return pairs
 
 
-def cluster(engine: LinkageEngine, threshold: float, max_iterations: int = 60) -> None:
-    """Connected components of ``edges`` (a, b) as ``clusters`` (id, cluster_id).
+def coherent_clusters(
+    ids: list[str],
+    links: list[tuple[str, str, float]],
+    forced: list[tuple[str, str]],
+    rejected: set[tuple[str, str]],
+    coherence: float,
+) -> dict[str, str]:
+    """Clusters (id -> smallest member id) of strong links, without look-alike chaining.
 
-    Label propagation with pointer jumping: every node takes the smallest label among
-    itself and its neighbours, then the label of its label; stops when nothing moves.
-    Labels are record ids, so the result does not depend on the engine.
+    Plain connected components let one ambiguous string join parties that are not the
+    same: ``Electronics Trading Ltd`` (a dropped word) is contained in six different
+    Hong Kong fronts' names, ``Shahid Industries`` in a dozen Iranian ones, so the
+    components merge them all. Here links are taken strongest first (Kruskal) and two
+    clusters merge only if the smaller one is *coherently* tied to the larger: at least
+    ``coherence`` strong links per member of the smaller cluster run between them (a
+    single string always joins its best match). A bridge of one or a few links between
+    two established parties is refused; the many variants of one party, which link to
+    each other many times over, still meet. ``forced`` edges (aliases of one list
+    entity, analyst ``match`` decisions) always merge; ``rejected`` pairs (analyst
+    ``no-match``) are never used. Only ever removes merges that connected components
+    would make, so look-alikes kept apart by the scores stay apart.
+
+    Deterministic: links are ordered by (weight desc, id_l, id_r), and weights are
+    rounded by the engines, so DuckDB and Spark links give the same clusters.
     """
-    engine.create(
-        "cc_edges",
-        f"""
-SELECT id_l AS a, id_r AS b FROM links WHERE probability >= {threshold!r}
-UNION SELECT id_r AS a, id_l AS b FROM links WHERE probability >= {threshold!r}
-UNION SELECT a, b FROM forced_edges UNION SELECT b AS a, a AS b FROM forced_edges
-""",
+    parent: dict[str, str] = {i: i for i in ids}
+    size: dict[str, int] = dict.fromkeys(ids, 1)
+    low: dict[str, str] = {i: i for i in ids}
+    adjacency: dict[str, dict[str, int]] = {}
+
+    def find(x: str) -> str:
+        root = x
+        while parent[root] != root:
+            root = parent[root]
+        while parent[x] != root:
+            parent[x], x = root, parent[x]
+        return root
+
+    def union(a: str, b: str) -> None:
+        if (size[a], b) > (size[b], a):
+            a, b = b, a  # a is the smaller: fold it into b
+        parent[a] = b
+        size[b] += size[a]
+        low[b] = min(low[a], low[b])
+        into = adjacency.setdefault(b, {})
+        into.pop(a, None)
+        for n, count in adjacency.pop(a, {}).items():
+            if n == b:
+                continue
+            neighbour = adjacency[n]
+            neighbour.pop(a, None)
+            neighbour[b] = neighbour.get(b, 0) + count
+            into[n] = into.get(n, 0) + count
+
+    usable = [
+        (a, b, w)
+        for a, b, w in links
+        if a != b and (a, b) not in rejected and (b, a) not in rejected
+    ]
+    for a, b, _ in usable:
+        for x, y in ((a, b), (b, a)):
+            row = adjacency.setdefault(x, {})
+            row[y] = row.get(y, 0) + 1
+    for a, b in forced:
+        if a in parent and b in parent:
+            ra, rb = find(a), find(b)
+            if ra != rb:
+                union(ra, rb)
+    usable.sort(key=lambda e: (-e[2], e[0], e[1]))
+    for a, b, _ in usable:
+        ra, rb = find(a), find(b)
+        if ra == rb:
+            continue
+        smaller = min(size[ra], size[rb])
+        if smaller > 1 and adjacency[ra].get(rb, 0) < coherence * smaller:
+            continue  # a weak bridge between two parties: refused
+        union(ra, rb)
+    return {i: low[find(i)] for i in ids}
+
+
+def cluster(engine: LinkageEngine, threshold: float, coherence: float) -> None:
+    """``clusters`` (id, cluster_id) from strong ``links`` and prior links, by
+    :func:`coherent_clusters`.
+
+    The links (already scored by the engine) are fetched once; the merge order is
+    sequential by nature, so it runs here rather than as SQL, identically for every
+    engine. Memory is linear in the number of strong links.
+    """
+    strong = engine.arrow(
+        f"SELECT id_l, id_r, match_weight FROM links WHERE probability >= {threshold!r} "
+        f"UNION ALL SELECT id_l, id_r, match_weight FROM prior_links "
+        f"WHERE probability >= {threshold!r}"
     )
-    engine.create(
-        "cc_edges",
-        "SELECT e.a, e.b FROM cc_edges e LEFT JOIN rejected_edges x "
-        "ON (x.a = e.a AND x.b = e.b) OR (x.a = e.b AND x.b = e.a) WHERE x.a IS NULL",
+    links = list(
+        zip(
+            strong.column("id_l").to_pylist(),
+            strong.column("id_r").to_pylist(),
+            strong.column("match_weight").to_pylist(),
+            strict=True,
+        )
     )
-    engine.create("cc_labels", "SELECT DISTINCT a AS id, a AS label FROM cc_edges")
-    for _ in range(max_iterations):
-        engine.create(
-            "cc_next",
-            """
-SELECT l.id, least(l.label, min(n.label)) AS label
-FROM cc_labels l JOIN cc_edges e ON e.a = l.id JOIN cc_labels n ON n.id = e.b
-GROUP BY l.id, l.label
-""",
-        )
-        engine.create(
-            "cc_next",
-            "SELECT x.id, least(x.label, y.label) AS label FROM cc_next x "
-            "JOIN cc_next y ON y.id = x.label",
-        )
-        changed = int(
-            engine.scalar(
-                "SELECT count(*) FROM cc_next x JOIN cc_labels l ON l.id = x.id "
-                "WHERE x.label <> l.label"
-            )
-            or 0
-        )
-        engine.create("cc_labels", "SELECT id, label FROM cc_next")
-        if changed == 0:
-            break
-    engine.create(
+    del strong
+    forced_t = engine.arrow("SELECT a, b FROM forced_edges ORDER BY a, b")
+    forced = list(
+        zip(forced_t.column("a").to_pylist(), forced_t.column("b").to_pylist(), strict=True)
+    )
+    rejected_t = engine.arrow("SELECT a, b FROM rejected_edges")
+    rejected = set(
+        zip(rejected_t.column("a").to_pylist(), rejected_t.column("b").to_pylist(), strict=True)
+    )
+    ids = engine.arrow("SELECT id FROM records ORDER BY id").column("id").to_pylist()
+    labels = coherent_clusters(ids, links, forced, rejected, coherence)
+    del links
+    engine.register(
         "clusters",
-        "SELECT r.id, coalesce(c.label, r.id) AS cluster_id FROM records r "
-        "LEFT JOIN cc_labels c ON c.id = r.id",
+        pa.table(
+            {
+                "id": pa.array(list(labels), pa.string()),
+                "cluster_id": pa.array(list(labels.values()), pa.string()),
+            }
+        ),
     )
-    for name in ("cc_edges", "cc_labels", "cc_next"):
-        engine.drop(name)
 
 
 def run_linkage(
@@ -370,11 +443,14 @@ def run_linkage(
     params: LinkageParams | None = None,
     forced_edges: pa.Table | None = None,
     rejected_edges: pa.Table | None = None,
+    prior_links: pa.Table | None = None,
 ) -> tuple[LinkageResult, LinkageParams]:
     """Link ``records`` (id, name_key, is_new, spec columns) with their ``tokens``.
 
     With ``params`` given (the stored fixed tables) only pairs touching ``is_new``
     records are scored; without, frequencies and u are estimated from this input.
+    ``prior_links`` (id_l, id_r, match_weight, probability) are the stored links of
+    earlier runs: not rescored, but clustered with the new ones.
     """
     import time
 
@@ -385,6 +461,14 @@ def run_linkage(
     edge_schema = pa.schema([("a", pa.string()), ("b", pa.string())])
     engine.register("forced_edges", forced_edges or edge_schema.empty_table())
     engine.register("rejected_edges", rejected_edges or edge_schema.empty_table())
+    prior_schema = pa.schema(
+        [("id_l", pa.string()), ("id_r", pa.string()), ("match_weight", pa.float64()),
+         ("probability", pa.float64())]
+    )  # fmt: skip
+    engine.register(
+        "prior_links",
+        (prior_links or prior_schema.empty_table()).select(prior_schema.names).cast(prior_schema),
+    )
     incremental = params is not None
     if params is None:
         n_total, freq = token_frequencies(engine)
@@ -397,7 +481,7 @@ def run_linkage(
     pairs = score(engine, spec, params, incremental)
     timings["score"] = time.monotonic() - t1
     t2 = time.monotonic()
-    cluster(engine, spec.threshold)
+    cluster(engine, spec.threshold, spec.coherence)
     timings["cluster"] = time.monotonic() - t2
     links = engine.arrow("SELECT * FROM links ORDER BY id_l, id_r")
     clusters = engine.arrow("SELECT id, cluster_id FROM clusters ORDER BY id")
