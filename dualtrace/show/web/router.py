@@ -211,6 +211,27 @@ def create_web_router(store: StoreSource = None, prefix: str = "/web") -> APIRou
     def author(request: Request) -> str | None:
         return _current_user(request)
 
+    def form_write(
+        request: Request,
+        write: Callable[[Store], T],
+        then: Callable[[T], str],
+        reindex: bool = False,
+    ) -> Response:
+        """A form POST: one write to the store, then 303 to the page showing the result
+        (``then`` gives its path under the prefix), so reloading does not post again.
+        User errors become a page like any other. ``reindex`` rebuilds the entity index
+        in the background when the write changed statements (accepted claims are
+        published as statements), so the next profile does not wait for it."""
+
+        def run() -> Response:
+            with ws.store() as st:
+                result = write(st)
+                if reindex:
+                    warm(st)
+            return RedirectResponse(f"{prefix}{then(result)}", status_code=303)
+
+        return guarded(request, run)
+
     # ------------------------------------------------------------------ static files
 
     @router.get("/static/{name}")
@@ -525,14 +546,13 @@ def create_web_router(store: StoreSource = None, prefix: str = "/web") -> APIRou
         decision: Annotated[str, Form()],
         value: Annotated[str, Form()] = "",
     ) -> Response:
-        def run() -> Response:
-            with ws.store() as st:
-                documents_view.review(st, claim_id, decision, value or None, author(request))
-            return RedirectResponse(
-                f"{prefix}/documents/{doc_id}#claim-{claim_id}", status_code=303
-            )
-
-        return guarded(request, run)
+        who = author(request)
+        return form_write(
+            request,
+            lambda st: documents_view.review(st, claim_id, decision, value or None, who),
+            lambda _: f"/documents/{doc_id}#claim-{claim_id}",
+            reindex=True,
+        )
 
     # ------------------------------------------------------------------ cases
 
@@ -551,12 +571,11 @@ def create_web_router(store: StoreSource = None, prefix: str = "/web") -> APIRou
         title: Annotated[str, Form()],
         summary: Annotated[str, Form()] = "",
     ) -> Response:
-        def run() -> Response:
-            with ws.store() as st:
-                case = case_book.create_case(st, title, summary, author(request))
-            return RedirectResponse(f"{prefix}/cases/{case.case_id}", status_code=303)
-
-        return guarded(request, run)
+        return form_write(
+            request,
+            lambda st: case_book.create_case(st, title, summary, author(request)),
+            lambda case: f"/cases/{case.case_id}",
+        )
 
     @router.get("/cases/{case_id}", response_class=HTMLResponse)
     def case(request: Request, case_id: str) -> Response:
@@ -585,12 +604,11 @@ def create_web_router(store: StoreSource = None, prefix: str = "/web") -> APIRou
     ) -> Response:
         """Add an entity or document to a case from its page; lands on the case."""
 
-        def run() -> Response:
-            with ws.store() as st:
-                case_book.add_item(st, case_id, kind, ref, label, author(request))
-            return RedirectResponse(f"{prefix}/cases/{case_id}", status_code=303)
-
-        return guarded(request, run)
+        return form_write(
+            request,
+            lambda st: case_book.add_item(st, case_id, kind, ref, label, author(request)),
+            lambda _: f"/cases/{case_id}",
+        )
 
     @router.post("/cases/{case_id}/items/remove")
     def case_remove_item(
@@ -599,12 +617,11 @@ def create_web_router(store: StoreSource = None, prefix: str = "/web") -> APIRou
         kind: Annotated[str, Form()],
         ref: Annotated[str, Form()],
     ) -> Response:
-        def run() -> Response:
-            with ws.store() as st:
-                case_book.remove_item(st, case_id, kind, ref)
-            return RedirectResponse(f"{prefix}/cases/{case_id}", status_code=303)
-
-        return guarded(request, run)
+        return form_write(
+            request,
+            lambda st: case_book.remove_item(st, case_id, kind, ref),
+            lambda _: f"/cases/{case_id}",
+        )
 
     @router.post("/cases/{case_id}/notes")
     def case_add_note(
@@ -613,21 +630,19 @@ def create_web_router(store: StoreSource = None, prefix: str = "/web") -> APIRou
         text: Annotated[str, Form()],
         kind: Annotated[str, Form()] = "note",
     ) -> Response:
-        def run() -> Response:
-            with ws.store() as st:
-                case_book.add_note(st, case_id, text, kind, author(request))
-            return RedirectResponse(f"{prefix}/cases/{case_id}#notes", status_code=303)
-
-        return guarded(request, run)
+        return form_write(
+            request,
+            lambda st: case_book.add_note(st, case_id, text, kind, author(request)),
+            lambda _: f"/cases/{case_id}#notes",
+        )
 
     @router.post("/cases/{case_id}/status")
     def case_status(request: Request, case_id: str, status: Annotated[str, Form()]) -> Response:
-        def run() -> Response:
-            with ws.store() as st:
-                case_book.set_status(st, case_id, status, author(request))
-            return RedirectResponse(f"{prefix}/cases/{case_id}", status_code=303)
-
-        return guarded(request, run)
+        return form_write(
+            request,
+            lambda st: case_book.set_status(st, case_id, status, author(request)),
+            lambda _: f"/cases/{case_id}",
+        )
 
     @router.get("/cases/{case_id}/report.{fmt}")
     def case_report(request: Request, case_id: str, fmt: str, as_of: str | None = None) -> Response:
