@@ -305,6 +305,7 @@
   // large ones keep the page responsive.
   // Until the user pans, zooms or drags, keep the whole picture in view.
   var autoFit = true;
+  var MIN_ZOOM = 0.05;
   function fit() {
     if (!autoFit || current.nodes.size < 2) { return; }
     var x0 = Infinity, y0 = Infinity, x1 = -Infinity, y1 = -Infinity;
@@ -315,7 +316,7 @@
     });
     var w = canvas.clientWidth, h = canvas.clientHeight, pad = 60;
     var k = Math.min(1.5, (w - 2 * pad - 120) / Math.max(x1 - x0, 1), (h - 2 * pad) / Math.max(y1 - y0, 1));
-    view.k = Math.max(0.15, k);
+    view.k = Math.max(MIN_ZOOM, k);
     view.x = w / 2 - view.k * (x0 + x1) / 2 - 40;
     view.y = h / 2 - view.k * (y0 + y1) / 2;
   }
@@ -387,7 +388,13 @@
     }
   }
 
-  function radius(n) { return n.id === centreId ? 9 : (n.listed ? 7 : 5); }
+  // Node size in world units, but never under MIN_DOT screen pixels: a 500-node star
+  // is fitted at a small zoom, where 5-unit dots would vanish.
+  var MIN_DOT = 2.5;
+  function radius(n) {
+    var r = n.id === centreId ? 9 : (n.listed ? 7 : 5);
+    return Math.max(r, (n.id === centreId ? 5 : MIN_DOT) / view.k);
+  }
 
   function draw() {
     var dpr = window.devicePixelRatio || 1;
@@ -494,7 +501,7 @@
     autoFit = false;
     var rect = canvas.getBoundingClientRect();
     var mx = ev.clientX - rect.left, my = ev.clientY - rect.top;
-    var k = Math.min(6, Math.max(0.15, view.k * (ev.deltaY < 0 ? 1.15 : 1 / 1.15)));
+    var k = Math.min(6, Math.max(MIN_ZOOM, view.k * (ev.deltaY < 0 ? 1.15 : 1 / 1.15)));
     view.x = mx - (mx - view.x) * k / view.k; view.y = my - (my - view.y) * k / view.k; view.k = k;
     draw();
   }, { passive: false });
@@ -524,7 +531,7 @@
     } else if (ev.key === "+" || ev.key === "=") {
       autoFit = false; view.k = Math.min(6, view.k * 1.2); draw();
     } else if (ev.key === "-") {
-      autoFit = false; view.k = Math.max(0.15, view.k / 1.2); draw();
+      autoFit = false; view.k = Math.max(MIN_ZOOM, view.k / 1.2); draw();
     } else if (ev.key === "0") {
       autoFit = true; fit(); draw();
     }
