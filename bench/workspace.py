@@ -13,9 +13,11 @@ index in the background at start, see dualtrace/graph/adjacency.py); HTTP latenc
 the network JSON it loads; and in headless Chromium, median and worst of 5 navigations,
 the time from navigation until the canvas has drawn all 505 nodes, until the layout has
 settled, until the profile page is loaded, and the frame rate while the layout moves.
-The load average is printed at the start and the end (the machine is shared). Anchor, on the same store in the same run: the API's own
-plain entity JSON (``GET /entities/{id}``, the yente-compatible endpoint), i.e. what it
-costs just to read the entity; the ratio shows what the full page adds.
+The load average is printed at the start and the end (the machine is shared).
+Anchor, on the same store in the same run: the API's own plain entity JSON
+(``GET /entities/{id}``, the yente-compatible endpoint), i.e. what it costs just to
+read the entity; the ratio shows what the full page adds. The settled 505-node picture
+is saved as docs/screenshots/network-500.png.
 
 Run: ``.venv/bin/python bench/workspace.py [STORE]`` (about 2-3 minutes, most of it
 loading; pass the store path a previous run printed to skip the load).
@@ -168,8 +170,20 @@ def browser_figures(base: str) -> dict[str, list[float]]:
             page.goto(f"{base}/web/entities/{KUPOL}")
             page.wait_for_selector("#memberships")
             out["profile"].append(time.perf_counter() - t1)
+        # the picture the figures are about, for docs/web.md
+        page.goto(f"{base}/web/entities/{KUPOL}/network")
+        wait_attr(page, "data-settled", lambda v: v == "1")
+        page.screenshot(path=str(REPO / "docs" / "screenshots" / "network-500.png"))
         b.close()
     return out
+
+
+def server_rss_mb(pid: int) -> float:
+    """Resident memory of the server process (store, screening index, entity index)."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
 
 
 def load_average() -> str:
@@ -225,6 +239,7 @@ def main() -> None:
                 "anchor: API /entities/{id} JSON": timed(client, f"{base}/entities/{KUPOL}"),
             }
         browser = browser_figures(base)
+        rss_mb = server_rss_mb(server.pid)
     finally:
         server.terminate()
         server.wait(timeout=30)
@@ -251,6 +266,7 @@ def main() -> None:
         aim = "  (aim < 1000)" if key != "settled" else ""
         print(f"{label:34} {med(values) * 1000:8.0f} {max(values) * 1000:8.0f} ms{aim}")
     print(f"{'frames per second while moving':34} {med(browser['fps']):8.0f}")
+    print(f"{'server resident memory':34} {rss_mb:8.0f} MB")
     print(f"\nload average at end: {load_average()}")
 
 
