@@ -139,6 +139,8 @@ def build_graph(store: Store, known_at: str | None = None) -> GraphCounts:
     """
     known_at = check_date(known_at, "known_at")
     con = store.con
+    # derived from the g_* tables by dualtrace.judge.control on first use after a build
+    con.execute("DROP TABLE IF EXISTS g_control")
     vsql, vparams = store.versions_in_force_sql(known_at)
     con.execute(
         f"""
@@ -399,12 +401,29 @@ def _build_mention_edges(store: Store) -> None:
             for seq, entity in index.get(key, ()):
                 if tuple(keys[i : i + len(seq)]) == seq:
                     found.append((i, i + len(seq), entity))
+        by_span: dict[tuple[int, int], set[str]] = {}
+        for start, end, entity in found:
+            by_span.setdefault((start, end), set()).add(entity)
         for start, _end, entity in found:
             if entity == subject:
                 continue
             pair = (str(subject), entity)
             before = " ".join(words[max(0, start - 8) : start])
-            role = f"named in listing text: ...{before}"
+            # When another party is named just before (within the ten words that make
+            # a pair edge below; not the subject under another list's id), the words
+            # are about that party: "intermediary between IEMZ Kupol, a subsidiary of
+            # ... Almaz-Antey" says nothing of the subject and Almaz-Antey. The role
+            # says so, and dualtrace.judge.control derives no control from it.
+            shadowed = any(
+                0 <= start - e2 <= 10 and subject not in ents and entity not in ents
+                for (_s2, e2), ents in by_span.items()
+            )
+            lead = (
+                "named in listing text, after another named party"
+                if shadowed
+                else ("named in listing text")
+            )
+            role = f"{lead}: ...{before}"
             rows.setdefault(pair, (f"{stmt_id}#{entity}", role, str(stmt_id)))
         # Two parties named close together are related by the words between them
         # ("IEMZ Kupol, a subsidiary of ... Almaz-Antey"); one name may stand for

@@ -20,6 +20,7 @@ from dualtrace.graph.build import (
 )
 from dualtrace.graph.engine import DuckDBEngine, sql_str
 from dualtrace.graph.ownership import PropagationRun, propagate_ownership
+from dualtrace.judge.control import ensure_control
 from dualtrace.judge.ownership_rules import OwnershipRule, get_rule
 from dualtrace.store.duckdb_store import Store
 
@@ -67,14 +68,27 @@ def run_rule(store: Store, rule: OwnershipRule, as_of: str) -> RuleRun:
     prefix = f"x_{rule.key}"
     engine = DuckDBEngine(store.con)
     ctrl = _control_sql(rule)
+    # Control derived from statements (voting rights, board appointment, sole director,
+    # listing texts, document claims) counts only for rules that count control.
+    derived = ""
+    if rule.params.control_counts:
+        ensure_control(store)
+        derived = f"""
+        UNION ALL
+        SELECT c.controller, c.entity, NULL, TRUE FROM g_control c
+        WHERE {edge_in_force_sql(as_of, "c")}
+        """
     engine.materialize(
         f"{prefix}_edges",
         f"""
-        SELECT e.src AS owner, e.dst AS asset, max(e.pct) AS pct, bool_or({ctrl}) AS control
-        FROM g_edges e
-        WHERE (e.kind = 'ownership' OR (e.kind = 'unknown_link' AND {ctrl}))
-          AND e.src <> e.dst AND {edge_in_force_sql(as_of)}
-        GROUP BY e.src, e.dst
+        SELECT owner, asset, max(pct) AS pct, bool_or(control) AS control
+        FROM (
+          SELECT e.src AS owner, e.dst AS asset, e.pct, {ctrl} AS control
+          FROM g_edges e
+          WHERE (e.kind = 'ownership' OR (e.kind = 'unknown_link' AND {ctrl}))
+            AND e.src <> e.dst AND {edge_in_force_sql(as_of)}
+          {derived}
+        ) GROUP BY owner, asset
         """,
     )
     engine.materialize(
@@ -191,7 +205,11 @@ def _describe_listing(listings: list[dict[str, Any]]) -> str:
     return "; ".join(parts[:3]) + (f"; and {len(parts) - 3} more" if len(parts) > 3 else "")
 
 
-def _records(store: Store, owner: str, asset: str, as_of: str) -> list[dict[str, Any]]:
+def _records(
+    store: Store, owner: str, asset: str, as_of: str, with_control: bool = False
+) -> list[dict[str, Any]]:
+    """The edges behind one stake, and (for rules counting control) each statement
+    from which control was derived, with its basis, text and evidence ids."""
     rows = store.con.execute(
         f"""
         SELECT e.edge_id, e.kind, e.role, e.pct_text, e.start_date, e.end_date, e.dataset,
@@ -203,7 +221,33 @@ def _records(store: Store, owner: str, asset: str, as_of: str) -> list[dict[str,
         [owner, asset],
     ).fetchall()
     keys = ("edge_id", "kind", "role", "pct_text", "start_date", "end_date", "dataset", "evidence")
-    return [dict(zip(keys, r, strict=True)) for r in rows]
+    out = [dict(zip(keys, r, strict=True)) for r in rows]
+    if with_control:
+        ensure_control(store)
+        for row in store.con.execute(
+            f"""
+            SELECT c.pattern_id, c.basis, c.statement, c.start_date, c.end_date, c.dataset,
+                   c.evidence
+            FROM g_control c WHERE c.controller = ? AND c.entity = ?
+              AND {edge_in_force_sql(as_of, "c")}
+            ORDER BY c.pattern_id, c.statement
+            """,
+            [owner, asset],
+        ).fetchall():
+            out.append(
+                {
+                    "edge_id": f"control:{row[0]}",
+                    "kind": "control",
+                    "role": row[1],
+                    "pct_text": None,
+                    "start_date": row[3],
+                    "end_date": row[4],
+                    "dataset": row[5],
+                    "evidence": row[6],
+                    "statement": row[2],
+                }
+            )
+    return out
 
 
 def _status_of(store: Store, run: RuleRun, entity: str) -> tuple[int | None, set[str]]:
@@ -251,7 +295,7 @@ def explain(
             pct=float(pct) if pct is not None else None,
             control=bool(control),
             counts=counts,
-            records=_records(store, str(owner), entity, run.as_of),
+            records=_records(store, str(owner), entity, run.as_of, rule.params.control_counts),
         )
         if counts and str(owner) not in seen:
             stake.owner_exposure = explain(store, run, str(owner), seen)
@@ -278,16 +322,24 @@ def explain(
 
 def _stake_phrase(stake: Stake) -> str:
     size = f"{stake.pct:g}%" if stake.pct is not None else "a stake of unknown size"
-    if stake.control and stake.pct is None:
+    derived = [r for r in stake.records if r["kind"] == "control"]
+    if stake.control and derived:
+        why = "; ".join(
+            f"{r['role']}: {r['statement']} [{', '.join(str(e) for e in r['evidence'][:3])}]"
+            for r in derived[:3]
+        )
+        size = f"control ({why})" if stake.pct is None else f"{size} and control ({why})"
+    elif stake.control and stake.pct is None:
         role = next((r["role"] for r in stake.records if r["role"]), "control")
         size = f"control (recorded as '{role}')"
     dates = []
-    for rec in stake.records[:1]:
+    edges = [r for r in stake.records if r["kind"] != "control"]
+    for rec in edges[:1]:
         if rec["start_date"] or rec["end_date"]:
             dates.append(f"{rec['start_date'] or '?'} to {rec['end_date'] or 'open'}")
-    texts = sorted({str(r["pct_text"]) for r in stake.records if r["pct_text"]})
+    texts = sorted({str(r["pct_text"]) for r in edges if r["pct_text"]})
     conflict = f"; records state {', '.join(texts)}%, highest used" if len(texts) > 1 else ""
-    ref = ", ".join(str(r["edge_id"]) for r in stake.records[:2])
+    ref = ", ".join(str(r["edge_id"]) for r in edges[:2])
     where = f" [{ref}{'; ' + dates[0] if dates else ''}{conflict}]" if ref else ""
     why = ""
     if stake.owner_exposure is not None:

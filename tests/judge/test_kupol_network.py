@@ -18,6 +18,7 @@ import pytest
 from dualtrace.documents.loading import load_documents
 from dualtrace.graph.build import build_graph
 from dualtrace.graph.paths import find_paths, listed_in_force_sql
+from dualtrace.judge.control import ensure_control
 from dualtrace.judge.red_flags import FlagRun, run_flags
 from dualtrace.sources.eu import read_eu
 from dualtrace.sources.ofac_sdn import read_ofac_sdn
@@ -28,6 +29,7 @@ from dualtrace.trade.synth import write_synthetic
 
 KEEP = ("KUPOL", "VEKTOR", "ALMAZ", "REDLEPUS")
 REUTERS = "reuters-kupol-garpiya-china.txt"
+NOTE = "Source FOXTROT reports that IEMZ Kupol, a subsidiary of Almaz-Antey, tested drones."
 OFAC_KUPOL, OFAC_VEKTOR = "ofac-46431", "ofac-46441"
 
 
@@ -71,6 +73,9 @@ def kupol(shared_data: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterat
             store.load(rr.dataset, rr.version, rr.statements(), rr.report)
         # the real Reuters report, through the documents capability (mention claims)
         load_documents(store, shared_data / "documents", "Reuters", "B", 2)
+        # and a short note written for the point, whose relation links both parties
+        (folder / "note.txt").write_text(NOTE, "utf-8")
+        load_documents(store, folder / "note.txt", "FOXTROT", "C", 3)
         load_trade(store, trade, dataset="synth")
         resolve_parties(store)
         build_graph(store)
@@ -211,3 +216,38 @@ def _spans(store: Store, claims: list[str]) -> list[tuple[int, int]]:
         "SELECT span_start, span_end FROM claims WHERE claim_id IN (SELECT unnest(?))", [claims]
     ).fetchall()
     return [(int(a), int(b)) for a, b in rows]
+
+
+@pytest.mark.slow
+def test_control_derived_from_the_eu_reasons_and_a_document_claim(kupol: Store) -> None:
+    ensure_control(kupol)
+    rows = kupol.con.execute(
+        "SELECT controller, entity, pattern_id, statement, evidence FROM g_control"
+    ).fetchall()
+    almaz = _entity(kupol, "eu_", "Almaz-Antey")
+    kupols = {OFAC_KUPOL, _entity(kupol, "eu_", "Kupol")}
+    vektors = {OFAC_VEKTOR, _entity(kupol, "eu_", "TSK Vektor")}
+    by_pattern: dict[str, list[tuple[str, str, str, list[str]]]] = {}
+    for c, e, pid, text, ev in rows:
+        by_pattern.setdefault(str(pid), []).append((str(c), str(e), str(text), list(ev)))
+    # "IEMZ Kupol, a subsidiary of Russian state-owned arms company Almaz-Antey"
+    listing = [
+        r for r in by_pattern.get("listing-subsidiary-of", []) if r[0] == almaz and r[1] in kupols
+    ]
+    assert listing, by_pattern
+    for _c, _e, text, evidence in listing:
+        assert "subsidiary of" in text and "[named: " in text
+        stmt = kupol.con.execute(
+            "SELECT value FROM statements WHERE id = ?", [evidence[0]]
+        ).fetchone()
+        assert stmt is not None and "subsidiary of" in stmt[0] and "Almaz" in stmt[0]
+    # the same words in TSK Vektor's reason are about Kupol, not about Vektor
+    assert not [r for r in rows if r[0] == almaz and r[1] in vektors]
+    # the note's claim "IEMZ Kupol, a subsidiary of Almaz-Antey", pending review
+    doc = by_pattern.get("document-subsidiary-of", [])
+    assert any(c in {almaz, "ofac-almaz"} or "Almaz" in t for c, _e, t, _ev in doc), doc
+    assert all("claim pending review" in t for _c, _e, t, _ev in doc)
+    assert kupols & {e for _c, e, _t, _ev in doc}
+    claim = doc[0][3][0]
+    row = kupol.con.execute("SELECT kind FROM claims WHERE claim_id = ?", [claim]).fetchone()
+    assert row == ("relation",)
