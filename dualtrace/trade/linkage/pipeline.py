@@ -19,6 +19,10 @@ prior plus the sum. What differs, and why:
   stored and reused, so linking a new batch scores only pairs that involve new
   records and never changes an existing score.
 
+Clustering is not connected components but :func:`coherent_clusters` (strongest link
+first, two clusters merge only when coherently linked), so one ambiguous look-alike
+string cannot chain two parties together.
+
 Everything heavy is one SQL statement per step, run unchanged by
 :class:`~dualtrace.trade.linkage.engines.DuckDBEngine` and (translated) by
 :class:`~dualtrace.trade.linkage.engines.SparkEngine`; floating values are rounded at
@@ -308,6 +312,7 @@ WHERE match_weight >= {floor!r}{requires}
 """,
     )
     engine.drop("feats")
+    engine.drop("pairs")  # the links are all that later steps need
     return pairs
 
 
