@@ -21,6 +21,7 @@ cross-checked (same derived set, same distance histogram) before any time is pri
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import sys
 import time
@@ -94,24 +95,48 @@ def put(engine: SqlEngine, g: dict[str, Any]) -> None:
     engine.put_arrow("dist_edges", both)
 
 
+def _jvm_cpu(engine: SqlEngine) -> float:
+    """CPU seconds used so far by Spark's JVM (local mode: driver and executors)."""
+    proc = getattr(getattr(getattr(engine, "spark", None), "sparkContext", None), "_gateway", None)
+    pid = getattr(getattr(proc, "proc", None), "pid", None)
+    if pid is None:
+        return 0.0
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _cpu(engine: SqlEngine) -> float:
+    """CPU seconds of this process (DuckDB's threads included) plus Spark's JVM."""
+    return time.process_time() + _jvm_cpu(engine)
+
+
 def run_engine(engine: SqlEngine, g: dict[str, Any]) -> dict[str, Any]:
     t0 = time.monotonic()
     put(engine, g)
     t_load = time.monotonic() - t0
-    t0 = time.monotonic()
+    t0, c0 = time.monotonic(), _cpu(engine)
     prop = propagate_ownership(engine, OFAC)
-    t_prop = time.monotonic() - t0
-    t0 = time.monotonic()
+    t_prop, c_prop = time.monotonic() - t0, _cpu(engine) - c0
+    print(f"  {engine.name}: load {t_load:.1f} s; propagation {t_prop:.1f} s, "
+          f"{c_prop:.0f} CPU-s, {prop.rounds} rounds", flush=True)  # fmt: skip
+    t0, c0 = time.monotonic(), _cpu(engine)
     dist = distance_to_listed(engine, max_hops=6)
-    t_dist = time.monotonic() - t0
+    t_dist, c_dist = time.monotonic() - t0, _cpu(engine) - c0
+    print(f"  {engine.name}: distance {t_dist:.1f} s, {c_dist:.0f} CPU-s, "
+          f"{dist.rounds} hops; load average {os.getloadavg()[0]:.1f}", flush=True)  # fmt: skip
     hist = dict(engine.fetch(f"SELECT dist, count(*) FROM {dist.table} GROUP BY dist"))
     derived = {str(r[0]) for r in engine.fetch(f"SELECT entity FROM {prop.status_table}")}
     return {
         "load": t_load,
         "propagation": t_prop,
+        "propagation_cpu": c_prop,
         "rounds": prop.rounds,
         "derived": prop.derived,
         "distance": t_dist,
+        "distance_cpu": c_dist,
         "hist": {int(k): int(v) for k, v in hist.items()},
         "status": derived,
     }
@@ -214,6 +239,8 @@ def main() -> None:
     sp_secs, sp_hist = scipy_distance(g)
     assert duck["status"] == py_status, "DuckDB propagation differs from the Python fixed point"
     assert duck["hist"] == sp_hist, f"distance histogram differs: {duck['hist']} vs {sp_hist}"
+    print(f"anchors: python propagation {py_secs:.1f} s, scipy distance {sp_secs:.1f} s; "
+          "results agree", flush=True)  # fmt: skip
     spark = None
     if not args.no_spark:
         # local mode runs in the driver JVM: the 5M-edge graph needs more than the
@@ -229,7 +256,9 @@ def main() -> None:
             spark = run_engine(engine, g)
         finally:
             engine.close()
-        assert spark["status"] == duck["status"] and spark["hist"] == duck["hist"]
+        assert spark["status"] == duck["status"], "Spark propagation differs from DuckDB"
+        assert spark["hist"] == duck["hist"], "Spark distances differ from DuckDB"
+        print("spark: same blocked set and distance histogram as DuckDB", flush=True)
     pq = path_queries(g, args.queries, args.seed)
     rows = [
         ("propagation (OFAC 50%)", duck["propagation"], spark and spark["propagation"],
@@ -239,7 +268,11 @@ def main() -> None:
         ("propagation + distance", duck["propagation"] + duck["distance"],
          spark and spark["propagation"] + spark["distance"], 30.0, "issue aim"),
     ]  # fmt: skip
-    print(f"\nrounds: {duck['rounds']}, derived (blocked, not listed): {duck['derived']:,}, "
+    print(f"\nCPU seconds (process + Spark JVM): propagation duckdb {duck['propagation_cpu']:.0f}"
+          + (f", spark {spark['propagation_cpu']:.0f}" if spark else "")
+          + f"; distance duckdb {duck['distance_cpu']:.0f}"
+          + (f", spark {spark['distance_cpu']:.0f}" if spark else ""))  # fmt: skip
+    print(f"rounds: {duck['rounds']}, derived (blocked, not listed): {duck['derived']:,}, "
           f"reached within 6 hops: {sum(duck['hist'].values()):,}")  # fmt: skip
     print(f"load into engine: duckdb {duck['load']:.1f} s"
           + (f", spark {spark['load']:.1f} s" if spark else ""))  # fmt: skip
