@@ -7,7 +7,8 @@ Sets (all real data from ../shared/data):
    non-matching persons of each negatives file. Truth for a positive: the UN list
    entity whose name is exactly the untreated row's name.
 2. watchman cross-script pairs (matching/watchman-cross-script): 25 name pairs in
-   Arabic, Cyrillic, Han, Hangul, Kana, Greek and Hebrew against Latin.
+   Arabic, Cyrillic, Han, Hangul, Kana, Greek and Hebrew against Latin; and the EU
+   DPRK regime's Hangul names, each against the same entity's Latin names.
 3. Held-out from the lists: every EU journal entity with a Cyrillic or Han name and a
    check-digit-valid identifier (INN, OGRN, USCC, IMO) shared with an OFAC/UK/UN
    entity. Query: that other-script name alone; candidates: non-EU lists only; truth:
@@ -43,6 +44,7 @@ from nomenklatura.matching import LogicV1, LogicV2
 
 import dualtrace
 from bench.screening_corpus import DATA, DEFAULT_STORE, ensure_bench_store
+from dualtrace.names.hangul import has_hangul
 from dualtrace.names.romanize import has_cyrillic, has_han
 from dualtrace.resolve.index import ScreeningIndex, load_or_build
 from dualtrace.resolve.records import Record
@@ -183,21 +185,18 @@ def yente_bench(index: ScreeningIndex, negatives: int) -> dict[str, dict[str, Ta
     return out
 
 
-def watchman_bench() -> dict[str, Tally]:
-    path = DATA / "matching" / "watchman-cross-script" / "cross_script_pairs.csv"
+def pair_bench(pairs: Iterable[tuple[str, str, list[str]]]) -> dict[str, Tally]:
+    """Score (schema, query name, candidate names) pairs one by one, without an index."""
     tallies = {m: Tally() for m in MATCHERS}
     cache: dict[str, EntityProxy] = {}
-    for line in path.read_text(encoding="utf-8").splitlines():
-        if not line.strip() or line.startswith("#"):
-            continue
-        query, expected = line.split(",")[:2]
-        q = {"schema": "Person", "properties": {"name": [query]}}
-        c = {"schema": "Person", "properties": {"name": [expected]}}
+    for schema, query, expected in pairs:
+        q = {"schema": schema, "properties": {"name": [query]}}
+        c = {"schema": schema, "properties": {"name": expected}}
         scores = {"dualtrace": dualtrace.score_pair(q, c).score}
         for name, algo in ALGOS.items():
+            # fresh proxies with unique ids: logic-v2 caches name analysis per entity id
             qp = _proxy(q, cache)
-            cp = _proxy({**c, "properties": c["properties"]}, {})
-            cp.id = "candidate"
+            cp = _proxy(c, cache)
             scores[name] = algo.compare(qp, cp, algo.default_config()).score
         for name, s in scores.items():
             tallies[name].positives += 1
@@ -205,6 +204,33 @@ def watchman_bench() -> dict[str, Tally]:
                 tallies[name].tp += 1
                 tallies[name].top1 += 1
     return tallies
+
+
+def watchman_bench() -> dict[str, Tally]:
+    path = DATA / "matching" / "watchman-cross-script" / "cross_script_pairs.csv"
+    pairs = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if not line.strip() or line.startswith("#"):
+            continue
+        query, expected = line.split(",")[:2]
+        pairs.append(("Person", query, [expected]))
+    return pair_bench(pairs)
+
+
+def hangul_bench(index: ScreeningIndex) -> dict[str, Tally]:
+    """Each EU (DPRK regime) entity's Hangul name against the same entity's Latin names.
+
+    The lists give these names side by side, so they are real cross-script pairs;
+    the entity's own Latin names are the candidate (it is not an index search).
+    """
+    pairs = []
+    for r in index.records:
+        names = r.properties.get("name", []) + r.properties.get("alias", [])
+        latin = [n for n in names if not has_hangul(n)]
+        for n in names:
+            if has_hangul(n) and latin:
+                pairs.append((r.schema_name, n, latin))
+    return pair_bench(pairs)
 
 
 def heldout_bench(index: ScreeningIndex) -> dict[str, Tally]:
@@ -248,10 +274,12 @@ def main() -> None:
     with Store.open(store_path, read_only=True) as store:
         index = load_or_build(store, cache=False)
     print(f"index: {len(index):,} entities, {len(index.acronyms):,} learned acronym expansions, "
+          f"{len(index.acronyms.translations.translate):,} learned word translations, "
           f"built in {time.monotonic() - started:.1f} s")  # fmt: skip
     sections: dict[str, dict[str, Tally]] = {}
     sections.update(yente_bench(index, args.negatives))
     sections["watchman cross-script pairs"] = watchman_bench()
+    sections["EU Hangul names vs their Latin names"] = hangul_bench(index)
     sections["held-out: EU Cyrillic/Han names vs OFAC/UK/UN"] = heldout_bench(index)
     header = f"{'set':<48} {'metric':<6} " + " ".join(f"{m:>10}" for m in MATCHERS)
     print(header)

@@ -11,6 +11,13 @@ Detection works on romanised raw tokens (before comparison-key folding, which me
 doubled letters): an acronym token's letters must be the initial letters of a run of
 at least two consecutive tokens of another name of the same entity, where a long token
 may also supply later letters in order (Э-М from "Электромеханический").
+
+The same alias groups also teach word translations (завод = plant); the table learns
+them alongside (:class:`~dualtrace.names.translations.TranslationTable`) so that a name
+also gets a variant with its words translated into the lists' English ("Российский
+квантовый центр" -> "russian quantum center"). Such variants are what lets retrieval
+find an entity that a list names only in translation; like expanded acronyms they are
+marked with a note, discounted in scoring and explained.
 """
 
 from __future__ import annotations
@@ -20,6 +27,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from dualtrace.names.normalize import NameForm
+from dualtrace.names.translations import TranslationTable
 
 MIN_ACRONYM = 3
 MAX_ACRONYM = 7
@@ -89,6 +97,7 @@ class AcronymTable:
     expansions: dict[str, dict[tuple[str, ...], str]] = field(
         default_factory=lambda: defaultdict(dict)
     )
+    translations: TranslationTable = field(default_factory=TranslationTable)
 
     def learn(self, entity_id: str, forms: Iterable[NameForm]) -> int:
         """Learn expansions from one entity's names; returns how many were new."""
@@ -98,6 +107,7 @@ class AcronymTable:
             if f.raw_tokens and f.text not in firsts:
                 firsts[f.text] = f
         forms = list(firsts.values())
+        self.translations.learn(forms)
         lowered = [tuple(t.lower() for t in f.raw_tokens) for f in forms]
         learned = 0
         for form in forms:
@@ -147,6 +157,13 @@ class AcronymTable:
                                 f"{' '.join(exp)} = {acr} (learned acronym)",
                             )
                         )
+        if self.translations.translate:
+            for seq, how in [(tokens, ""), *out[:MAX_EXPANSIONS]]:
+                found = self.translations.translated(seq)
+                if found is not None:
+                    words = ", ".join(found[1])
+                    prefix = f"{how}; " if how else ""
+                    out.append((found[0], f"{prefix}translated {words} (learned from the lists)"))
         return out
 
     def freeze(self) -> None:
@@ -156,5 +173,6 @@ class AcronymTable:
             for exp in exps:
                 rev[exp[0]].append((exp, acr))
         self._reverse = dict(rev)
+        self.translations.freeze()
 
     _reverse: dict[str, list[tuple[tuple[str, ...], str]]] = field(default_factory=dict)

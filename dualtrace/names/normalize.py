@@ -24,6 +24,8 @@ from rigour.names import extract_org_types, remove_org_types, tokenize_name
 from rigour.text.stopwords import is_stopword
 from rigour.text.translit import ascii_text
 
+from dualtrace.names.hangul import hangul_renderings, has_hangul
+from dualtrace.names.japanese import KANJI_NAME_MAX, has_kana, romanize_japanese
 from dualtrace.names.romanize import (
     SYSTEMS,
     has_cyrillic,
@@ -66,7 +68,14 @@ _EXTRA_LEGAL: dict[str, str] = {
     "co": "co",
     "incorporated": "llc",
     "limited": "llc",
+    # Japanese legal forms as pykakasi reads them (株式会社, 有限会社, 合同会社)
+    "kabushikigaisha": "jsc",
+    "kabushikikaisha": "jsc",
+    "yugengaisha": "llc",
+    "godogaisha": "llc",
 }
+# Japanese legal forms mark a Han-only name as Japanese (株式会社東芝 = Toshiba Corp).
+_JAPANESE_LEGAL = re.compile("(株式会社)|(?:有限会社|合同会社)")
 # Scientific and GOST spellings use x for х and diacritics for hushing sounds; folding
 # them to their BGN/PCGN digraphs before keying keeps one key per Russian word.
 _PRE_KEY = str.maketrans({"č": "ch", "š": "sh", "ž": "zh", "è": "e", "ë": "e", "x": "kh"})
@@ -112,9 +121,59 @@ class NameForm:
     raw_tokens: tuple[str, ...] = ()
 
 
+# Latin letters that look like Cyrillic ones, and back. Typists and OCR mix them:
+# EU texts have "Акционерноe Обществo" (Latin e, o), "Аrmored" (Cyrillic А), and
+# "Акционерное Общество ACT" for АСТ; each reads as a different word unless repaired.
+_LAT_CYR = dict(zip("aceopxykmthbACEOPXYKMTHB", "асеорхукмтнвАСЕОРХУКМТНВ", strict=True))
+_CYR_LAT = {c: lat for lat, c in _LAT_CYR.items() if lat.islower() or lat.upper() == lat}
+_CYR_LAT.update({"і": "i", "І": "I", "ј": "j", "Ј": "J"})
+_WORD = re.compile(r"\w+")
+
+
+def _is_cyrillic(ch: str) -> bool:
+    return "\u0400" <= ch <= "\u04ff"
+
+
+def fix_homoglyphs(text: str) -> str:
+    """Letters of the wrong script inside a word replaced by their look-alikes.
+
+    A word mixing Cyrillic and Latin letters is rewritten in its majority script when
+    every minority letter has a look-alike. A word made only of Latin look-alikes
+    ("ACT", "TECT") in an otherwise Cyrillic name is read as Cyrillic, unless the name
+    also has a Latin word that cannot be Cyrillic ("PMC Redoubt (ЧВК Редут)").
+    """
+    if not has_cyrillic(text) or not any("a" <= ch.lower() <= "z" for ch in text):
+        return text
+    words = _WORD.findall(text)
+    latin_only = [w for w in words if w.isascii() and w.isalpha()]
+    cyrillic_words = sum(1 for w in words if all(_is_cyrillic(ch) for ch in w if ch.isalpha()))
+    foreign_latin = any(any(ch not in _LAT_CYR for ch in w) for w in latin_only)
+
+    def repair(m: re.Match[str]) -> str:
+        word = m.group(0)
+        cyr = sum(1 for ch in word if _is_cyrillic(ch))
+        lat = sum(1 for ch in word if "a" <= ch.lower() <= "z")
+        if cyr and lat:
+            if cyr >= lat and all(ch in _LAT_CYR for ch in word if ch.isascii() and ch.isalpha()):
+                return "".join(_LAT_CYR.get(ch, ch) for ch in word)
+            if lat > cyr and all(ch in _CYR_LAT for ch in word if _is_cyrillic(ch)):
+                return "".join(_CYR_LAT.get(ch, ch) for ch in word)
+        elif (
+            lat
+            and cyrillic_words
+            and not foreign_latin
+            and len(word) > 1
+            and all(ch in _LAT_CYR for ch in word)
+        ):
+            return "".join(_LAT_CYR[ch] for ch in word)
+        return word
+
+    return _WORD.sub(repair, text)
+
+
 def clean_name(text: str) -> str:
     """NFKC-normalised, case-folded name with quotes, brackets and punctuation as spaces."""
-    text = unicodedata.normalize("NFKC", text).casefold()
+    text = fix_homoglyphs(unicodedata.normalize("NFKC", text)).casefold()
     return " ".join(tokenize_name(text))
 
 
@@ -126,12 +185,16 @@ def split_legal_forms(text: str) -> tuple[str, frozenset[str]]:
     legal form ("CORP"), it is returned unchanged with no distinctive part left, so the
     caller sees a name without information instead of an empty one.
     """
-    found = {generic for _, generic in extract_org_types(text, generic=True)}
+    matches = extract_org_types(text, generic=True)
+    found = {generic for _, generic in matches}
     stripped = text
     if found:
         stripped = remove_org_types(text, replacement=" ")
+        # rigour leaves a name alone rather than empty it ("LLC"), and leaves some
+        # types in place ("PMC Redoubt (ЧВК Редут)"): only the former is no name
         if stripped.strip() == text.strip():
-            stripped = ""
+            words = {w for form, _ in matches for w in form.split()}
+            stripped = "" if set(text.split()) <= words else text
     kept: list[str] = []
     for tok in _SPACES.split(stripped.strip()):
         extra = _EXTRA_LEGAL.get(tok)
@@ -142,12 +205,20 @@ def split_legal_forms(text: str) -> tuple[str, frozenset[str]]:
     return " ".join(kept), frozenset(found)
 
 
+# Short names keep their two-letter stop words: in "Kim Jong Un", "YU Jin" (key
+# "in"), "AN Se-Ho" they are name syllables, not the French, English or pinyin
+# function words rigour's list holds them for; longer names drop them ("Bank of ...").
+SHORT_NAME_TOKENS = 3
+
+
 def _tokens(text: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """(keys, raw tokens) of the non-stop-word tokens of an already-romanised text."""
     keys: list[str] = []
     raw: list[str] = []
-    for tok in _SPLIT.split(text):
-        if not tok or is_stopword(tok):
+    toks = [t for t in _SPLIT.split(text) if t]
+    short = len(toks) <= SHORT_NAME_TOKENS
+    for tok in toks:
+        if is_stopword(tok) and not (short and len(tok) <= 2):
             continue
         key = token_key(tok)
         if key:
@@ -163,8 +234,10 @@ def name_forms(text: str) -> tuple[NameForm, ...]:
     Latin-script names give one form. Cyrillic names give a form per system (GOST 7.79,
     BGN/PCGN, ICAO 9303, scientific) plus rigour's own spelling; most collapse to the
     same keys and are de-duplicated. Han names give a pinyin form segmented into words.
-    Other scripts (Greek, Arabic, Hebrew, ...) go through rigour/normality's ASCII
-    transliteration.
+    Hangul gives Revised, McCune-Reischauer, DPRK and popular spellings (surnames in
+    their conventional forms); kana, and kanji names of up to four characters, a
+    Hepburn reading when the optional Japanese reader is installed. Other scripts
+    (Greek, Arabic, Hebrew, ...) go through rigour/normality's ASCII transliteration.
     """
     cleaned = clean_name(text)
     if not cleaned:
@@ -174,8 +247,21 @@ def name_forms(text: str) -> tuple[NameForm, ...]:
     if has_cyrillic(stripped):
         renderings.append(("rigour", ascii_text(stripped)))
         renderings.extend((system, romanize_cyrillic(stripped, system)) for system in SYSTEMS)
+    elif has_hangul(stripped):
+        renderings.extend(hangul_renderings(stripped))
+    elif has_kana(stripped) or _JAPANESE_LEGAL.search(stripped):
+        for m in _JAPANESE_LEGAL.finditer(stripped):
+            legal = legal | {"jsc" if m.group(1) else "llc"}
+        stripped = _JAPANESE_LEGAL.sub(" ", stripped)
+        japanese = romanize_japanese(stripped)
+        renderings.append(("hepburn", japanese) if japanese else ("translit", ascii_text(stripped)))
     elif has_han(stripped):
         renderings.append(("pinyin", romanize_han(stripped)))
+        # short kanji names may be Japanese (山田太郎 = Yamada Taro, not Shan Tian)
+        if sum(1 for ch in stripped if has_han(ch)) <= KANJI_NAME_MAX:
+            japanese = romanize_japanese(stripped)
+            if japanese:
+                renderings.append(("hepburn", japanese))
     elif stripped.isascii():
         renderings.append(("latin", stripped))
     else:
@@ -203,6 +289,13 @@ def legal_forms(text: str) -> frozenset[str]:
 
 
 _PAREN = re.compile(r"\(([^()]*)\)")
+_EAST_ASIAN = re.compile("[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7a3]")
+_LATIN_WORD = re.compile(r"[A-Za-z]{2,}")
+# runs of East Asian script, and runs of Latin-script words
+_SCRIPT_RUN = re.compile(
+    "[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7a3][\u3040-\u30ff\u3400-\u4dbf"
+    "\u4e00-\u9fff\uac00-\ud7a3\\s]*|[A-Za-z][A-Za-z\\s.'-]*[A-Za-z]"
+)
 _SEPARATORS = re.compile(r"\s+/\s+|;\s*")
 
 
@@ -222,6 +315,10 @@ def name_variants(text: str) -> list[str]:
         pieces = [p.strip() for p in _SEPARATORS.split(part)]
         if len(pieces) > 1:
             parts.extend(pieces)
+    # "PAK Kwang Hun 박광훈": a Latin name beside its Hangul/Han/kana original
+    for part in list(parts) or [text]:
+        if _EAST_ASIAN.search(part) and _LATIN_WORD.search(part):
+            parts.extend(m.group(0).strip() for m in _SCRIPT_RUN.finditer(part))
     for part in parts:
         if part and part not in out and any(ch.isalpha() for ch in part):
             out.append(part)

@@ -130,3 +130,32 @@ def test_names_packed_in_one_field_are_split() -> None:
         "Redlepus TSK Vektor Industrial (Shenzhen) Co., Ltd"
     ]
     assert "VNIITF" in name_variants("RFNC-VNIITF / VNIITF")
+
+
+def test_homoglyphs_are_repaired() -> None:
+    from dualtrace.names.normalize import fix_homoglyphs
+
+    # EU 32014R0833 entries: Latin e/o inside Cyrillic words, Cyrillic А inside an
+    # English word, Latin "ACT" / "TECT" for Cyrillic АСТ / ТЕСТ
+    assert fix_homoglyphs("Акционерноe Обществo «Кронштадт»") == "Акционерное Общество «Кронштадт»"
+    assert fix_homoglyphs("JSC ‘61 Аrmored repair plant’") == "JSC ‘61 Armored repair plant’"
+    assert name_forms("Акционерное Общество ACT")[0].tokens == ("ast",)
+    assert ("ostek", "test") in {f.tokens for f in name_forms("ООО “Остек-TECT”")}
+    # a real Latin word keeps its neighbours Latin ("PMC" is not РМС)
+    assert fix_homoglyphs("PMC Redoubt (ЧВК Редут") == "PMC Redoubt (ЧВК Редут"
+    assert fix_homoglyphs("Vladimir Putin") == "Vladimir Putin"
+
+
+def test_unremovable_legal_form_keeps_the_name() -> None:
+    # EU 32023R1529: "PMC Redoubt (ЧВК Редут" lost every word when rigour declined to
+    # remove the military-company forms
+    (form,) = name_forms("PMC Redoubt (ЧВК Редут")[:1]
+    assert {"redut", "redubt"} <= set(form.tokens)
+    assert name_forms("LLC")[0].tokens == ()
+
+
+def test_short_names_keep_two_letter_syllables() -> None:
+    # "Un" and "An" are stop words in other languages (EU 32017R1509 "AN Se-Ho")
+    assert name_forms("Kim Jong Un")[0].tokens == ("kim", "iong", "un")
+    assert name_forms("AN Se-Ho")[0].tokens[0] == "an"
+    assert "of" not in name_forms("Credit Bank of Moscow Public")[0].tokens
