@@ -9,6 +9,7 @@ The router is independent of the API app: ``create_web_router(store_path)`` retu
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import logging
 import re
@@ -89,22 +90,29 @@ class Workspace:
 
     @asynccontextmanager
     async def lifespan(self, app: Any) -> AsyncIterator[None]:
-        """At start-up, open the store and build its entity index in the background, so
-        the first profile or network view does not wait for it; close at shutdown."""
+        """Before serving, build what the first page would otherwise wait for; close the
+        store at shutdown.
+
+        Like the API's screening index, the workspace's entity index is built before the
+        server accepts requests, so "ready" means the profile and network view open at
+        their usual speed; the capability probes import the ownership-rules, trade and
+        documents code at the same time. Both run in a worker thread (the event loop
+        stays free) and take seconds on the full SDN list on a busy machine.
+        """
         self.bind_app(app)
-        if self._source is not None:
-            try:
-                with self.store() as st:
-                    warm(st)
-            except DualtraceError as exc:  # no store yet: pages say so when asked
-                log.warning("workspace: %s", exc)
-        # the capability probes import the ownership rules, trade and documents code
-        # (seconds on a busy machine): do it now rather than in the first page view
-        threading.Thread(
-            target=capabilities.capability_status, name="workspace-capabilities", daemon=True
-        ).start()
+        await asyncio.to_thread(self.prepare)
         yield
         self.close()
+
+    def prepare(self) -> None:
+        capabilities.capability_status()
+        if self._source is None:
+            return
+        try:
+            with self.reading() as st:
+                store_index(st).at(st, None)
+        except DualtraceError as exc:  # no store yet: pages say so when asked
+            log.warning("workspace: %s", exc)
 
     @contextmanager
     def store(self) -> Iterator[Store]:
