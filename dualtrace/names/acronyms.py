@@ -115,6 +115,10 @@ class AcronymTable:
                 acr = raw.lower()
                 if not (MIN_ACRONYM <= len(acr) <= MAX_ACRONYM) or not acr.isalpha():
                     continue
+                # an acronym whose comparison key lost letters to folding ("RQC" and
+                # "RRK" both key to "rk") would expand other entities' acronyms
+                if len(form.tokens[k]) != len(acr):
+                    continue
                 for other, raws in zip(forms, lowered, strict=True):
                     span = find_expansion(acr, raws)
                     if span is None:

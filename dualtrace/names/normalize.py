@@ -74,6 +74,9 @@ _EXTRA_LEGAL: dict[str, str] = {
     "yugengaisha": "llc",
     "godogaisha": "llc",
 }
+# Chinese legal forms written on to the name without a space ("…科贸有限公司"), which
+# rigour's word-based tables cannot see; longest first.
+_HAN_LEGAL = re.compile("(股份有限公司)|(?:有限责任公司|有限公司|有限責任公司)|(?:集团公司|公司)$")
 # Japanese legal forms mark a Han-only name as Japanese (株式会社東芝 = Toshiba Corp).
 _JAPANESE_LEGAL = re.compile("(株式会社)|(?:有限会社|合同会社)")
 # Scientific and GOST spellings use x for х and diacritics for hushing sounds; folding
@@ -256,6 +259,9 @@ def name_forms(text: str) -> tuple[NameForm, ...]:
         japanese = romanize_japanese(stripped)
         renderings.append(("hepburn", japanese) if japanese else ("translit", ascii_text(stripped)))
     elif has_han(stripped):
+        for m in _HAN_LEGAL.finditer(stripped):
+            legal = legal | {"jsc" if m.group(1) else ("llc" if "限" in m.group(0) else "co")}
+        stripped = _HAN_LEGAL.sub(" ", stripped).strip() or stripped
         renderings.append(("pinyin", romanize_han(stripped)))
         # short kanji names may be Japanese (山田太郎 = Yamada Taro, not Shan Tian)
         if sum(1 for ch in stripped if has_han(ch)) <= KANJI_NAME_MAX:

@@ -213,7 +213,8 @@ class TranslationTable:
         """``tokens`` with every learned source word replaced by its English word.
 
         Returns the new tokens and the "source = target" substitutions made, or None
-        when no word has a learned translation.
+        when no word has a learned translation. (Requiring half of the words to be
+        translated lost more held-out recall than it saved false positives.)
         """
         if not self.translate:
             return None
