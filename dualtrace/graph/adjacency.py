@@ -37,6 +37,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import duckdb
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
@@ -67,6 +68,20 @@ def store_fingerprint(store: Store) -> Fingerprint:
     return tuple(row or ())
 
 
+def runs(sorted_ids: pa.Array | pa.ChunkedArray) -> dict[str, tuple[int, int]]:
+    """Each value of a sorted column -> (first row, row after its last), vectorised."""
+    ids = sorted_ids.combine_chunks() if isinstance(sorted_ids, pa.ChunkedArray) else sorted_ids
+    n = len(ids)
+    if not n:
+        return {}
+    changed = pc.not_equal(ids.slice(1), ids.slice(0, n - 1))
+    nonzero = pc.indices_nonzero(changed).to_numpy().astype(np.int64)
+    starts = np.concatenate((np.zeros(1, np.int64), nonzero + 1)).tolist()
+    ends = [*starts[1:], n]
+    firsts = pc.take(ids, pa.array(starts, pa.int64())).to_pylist()
+    return dict(zip(firsts, zip(starts, ends, strict=True), strict=True))
+
+
 @dataclass(frozen=True, slots=True)
 class Rows:
     """Columns of some index rows, as Python lists (one list per column asked for)."""
@@ -93,15 +108,7 @@ class EntityIndex:
         self.table = table.combine_chunks()
         ids = self.table.column("canonical_id")
         self.order = pc.sort_indices(ids).to_numpy()
-        self.ranges: dict[str, tuple[int, int]] = {}
-        n = len(self.order)
-        if n:
-            sorted_ids = pc.take(ids, pa.array(self.order))
-            changed = pc.not_equal(sorted_ids.slice(1), sorted_ids.slice(0, n - 1))
-            starts = [0, *(int(i) + 1 for i in pc.indices_nonzero(changed).to_numpy())]
-            ends = [*starts[1:], n]
-            firsts = pc.take(sorted_ids, pa.array(starts, pa.int64())).to_pylist()
-            self.ranges = dict(zip(firsts, zip(starts, ends, strict=True), strict=True))
+        self.ranges = runs(pc.take(ids, pa.array(self.order)))
         # referenced raw id -> rows of entity-typed statements whose value it is
         self.inbound: dict[str, list[int]] = defaultdict(list)
         entity_rows = pc.indices_nonzero(pc.equal(self.table.column("prop_type"), "entity"))
@@ -164,18 +171,32 @@ class StoreIndex:
         for e, c in self.canonical_of.items():
             raw[c].append(e)
         self.raw_ids = {c: sorted(v) for c, v in raw.items()}
-        # canonical id -> [(dataset, versions stating it)], every version loaded
-        found: dict[str, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
-        for cid, dataset, version in con.execute(
-            "SELECT canonical_id, dataset, version FROM statements WHERE prop = 'id'"
-        ).fetchall():
-            found[cid][dataset].add(version)
-        self.presence: dict[str, list[tuple[str, list[str]]]] = {
-            cid: [(d, sorted(vs)) for d, vs in sorted(by_dataset.items())]
-            for cid, by_dataset in found.items()
-        }
+        # which versions of which datasets state each entity, every version loaded; kept
+        # as sorted columns and grouped per entity on request (grouping all ~50k
+        # entities of the SDN list in Python took longer than the rest of the build)
+        self._presence = con.execute(
+            "SELECT canonical_id, dataset, version FROM statements WHERE prop = 'id' "
+            "GROUP BY ALL ORDER BY canonical_id, dataset, version"
+        ).to_arrow_table()
+        self._presence_ranges = runs(self._presence.column("canonical_id"))
         self._views: OrderedDict[tuple[tuple[str, str], ...], EntityIndex] = OrderedDict()
         self._views_lock = threading.Lock()  # a warm-up thread may build a view meanwhile
+
+    def presence(self, canonical_id: str) -> list[tuple[str, list[str]]]:
+        """[(dataset, versions stating the entity)], by dataset, versions in order."""
+        span = self._presence_ranges.get(canonical_id)
+        if span is None:
+            return []
+        part = self._presence.slice(span[0], span[1] - span[0])
+        out: dict[str, list[str]] = {}
+        datasets = part.column("dataset").to_pylist()
+        for dataset, version in zip(datasets, part.column("version").to_pylist(), strict=True):
+            out.setdefault(dataset, []).append(version)
+        return list(out.items())
+
+    def known(self, canonical_id: str) -> bool:
+        """Whether any loaded version states the entity (has its ``id`` statement)."""
+        return canonical_id in self._presence_ranges
 
     @property
     def has_merges(self) -> bool:
@@ -204,7 +225,7 @@ class StoreIndex:
         """
         if entity_id in self.canonical_of:
             return self.canonical_of[entity_id]
-        if entity_id in self.presence:
+        if self.known(entity_id):
             return entity_id
         return store.resolve_id(entity_id)
 
@@ -303,8 +324,7 @@ def store_index(store: Store) -> StoreIndex:
             if found is not None and found.fingerprint == fingerprint:
                 _cache.move_to_end(key)
                 return found
-        built = StoreIndex(store, fingerprint)
-        _settle()
+        built = StoreIndex(store, fingerprint)  # settled with its first view, built next
         with _lock:
             _cache[key] = built
             _cache.move_to_end(key)

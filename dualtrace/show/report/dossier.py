@@ -334,7 +334,7 @@ def list_memberships(
     info = {d.name: d for d in si.datasets}
     sanctions = _sanction_records(store, canonical, as_of)
     out = []
-    for dataset, versions in si.presence.get(canonical, []):
+    for dataset, versions in si.presence(canonical):
         row = info.get(dataset)
         current = idx.in_force.get(dataset)
         rec = sanctions.get(dataset, {})

@@ -105,14 +105,18 @@ class Workspace:
         self.close()
 
     def prepare(self) -> None:
-        capabilities.capability_status()
-        if self._source is None:
-            return
+        # the imports are Python work, the index build mostly DuckDB (which releases the
+        # GIL): side by side they overlap
+        probe = threading.Thread(target=capabilities.capability_status, daemon=True)
+        probe.start()
         try:
-            with self.reading() as st:
-                store_index(st).at(st, None)
+            if self._source is not None:
+                with self.reading() as st:
+                    store_index(st).at(st, None)
         except DualtraceError as exc:  # no store yet: pages say so when asked
             log.warning("workspace: %s", exc)
+        finally:
+            probe.join()
 
     @contextmanager
     def store(self) -> Iterator[Store]:

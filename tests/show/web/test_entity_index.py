@@ -85,7 +85,8 @@ def test_index_answers_what_the_store_queries_answer(kupol_store_path: Path) -> 
         )
         # Kupol was first listed in 2022: the 2021 publication in force then lacks it
         assert si.at(st, "2022-01-01").statements(KUPOL) == []
-        assert [d for d, _ in si.presence[KUPOL]] == ["ofac_sdn"]
+        assert si.presence(KUPOL) == [("ofac_sdn", ["2024-05-03"])]
+        assert si.known(KUPOL) and not si.known("no-such-id")
 
 
 def test_index_follows_loads_merges_and_dates(shared_data: Path, tmp_path: Path) -> None:
