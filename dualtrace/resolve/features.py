@@ -10,6 +10,7 @@ read back as a list of sentences with signed contributions. Trade linkage
 
 from __future__ import annotations
 
+import heapq
 import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -268,27 +269,75 @@ class NameMatch:
     score: float
 
 
+ACRONYM_DISCOUNT = 0.9
+WEAK_DISCOUNT = 0.8
+FULL_ALIGNMENTS = 5
+
+
+@dataclass(frozen=True, slots=True)
+class NameStat:
+    """One name entry with what ranking name pairs needs, computed once per record.
+
+    The index computes these for every list entity when it is built and for a query
+    once per query, so comparing a query with each candidate costs set intersections
+    only, not a re-summing of every token's weight for every pair.
+    """
+
+    entry: NameEntry
+    tokens: frozenset[str]
+    total: float
+    # discount as a candidate name (weak alias, acronym variant) and as a query name
+    as_candidate: float
+    as_query: float
+
+
+def name_stats(record: Record, weight: TokenWeight) -> tuple[NameStat, ...]:
+    """Per-name token sets, weight totals and discounts of ``record``."""
+    out = []
+    for entry in record.names:
+        acronym = ACRONYM_DISCOUNT if entry.note else 1.0
+        out.append(
+            NameStat(
+                entry,
+                frozenset(entry.tokens),
+                sum(weight(t) for t in entry.tokens),
+                (WEAK_DISCOUNT if entry.weak else 1.0) * acronym,
+                acronym,
+            )
+        )
+    return tuple(out)
+
+
 @dataclass(slots=True)
 class Context:
-    """Per-pair scratch space shared by the features (the best name pair, weights)."""
+    """Per-pair scratch space shared by the features (the best name pair, weights).
+
+    ``query_stats`` / ``candidate_stats`` are the records' precomputed
+    :func:`name_stats` when the caller has them (the index does); otherwise they are
+    computed on demand.
+    """
 
     weight: TokenWeight
     max_weight: float
     translations: Mapping[str, frozenset[str]] = field(default_factory=dict)
+    query_stats: tuple[NameStat, ...] | None = None
+    candidate_stats: tuple[NameStat, ...] | None = None
     _names: NameMatch | None = None
     _computed: bool = False
     cache: dict[str, object] = field(default_factory=dict)
 
     def best_names(self, query: Record, candidate: Record) -> NameMatch | None:
         if not self._computed:
-            self._names = best_name_match(query, candidate, self.weight, self.translations)
+            self._names = best_name_match(
+                query,
+                candidate,
+                self.weight,
+                self.translations,
+                self.query_stats,
+                self.candidate_stats,
+            )
             self._computed = True
         return self._names
-
-
-ACRONYM_DISCOUNT = 0.9
-WEAK_DISCOUNT = 0.8
-FULL_ALIGNMENTS = 5
 
 
 def best_name_match(
@@ -296,6 +345,8 @@ def best_name_match(
     candidate: Record,
     weight: TokenWeight,
     translations: Mapping[str, frozenset[str]] | None = None,
+    query_stats: tuple[NameStat, ...] | None = None,
+    candidate_stats: tuple[NameStat, ...] | None = None,
 ) -> NameMatch | None:
     """The query/candidate name pair with the highest alignment.
 
@@ -304,23 +355,14 @@ def best_name_match(
     with 30 aliases against a query with 5 romanisations would otherwise cost 150
     alignments. Weak aliases and acronym-expanded variants are discounted.
     """
-    ranked: list[tuple[float, int, NameEntry, NameEntry]] = []
-    q_totals = [(q, set(q.tokens), sum(weight(t) for t in q.tokens)) for q in query.names]
-    for cand in candidate.names:
-        cset = set(cand.tokens)
-        c_total = sum(weight(t) for t in cand.tokens)
-        discount = (WEAK_DISCOUNT if cand.weak else 1.0) * (ACRONYM_DISCOUNT if cand.note else 1.0)
-        for q, qset, q_total in q_totals:
-            shared = cset & qset
-            # Dice on exactly shared tokens: a cheap estimate of the full alignment.
-            quick = 2 * sum(weight(t) for t in shared) / (q_total + c_total + 1e-9)
-            quick *= discount * (ACRONYM_DISCOUNT if q.note else 1.0)
-            ranked.append((quick, -abs(len(q.tokens) - len(cand.tokens)), q, cand))
-    ranked.sort(key=lambda r: (r[0], r[1]), reverse=True)
+    q_stats = query_stats if query_stats is not None else name_stats(query, weight)
+    c_stats = candidate_stats if candidate_stats is not None else name_stats(candidate, weight)
+    if not q_stats or not c_stats:
+        return None
     best: NameMatch | None = None
     person = query.is_person and candidate.is_person
     symbols = (query.symbols, candidate.symbols) if query.symbols and candidate.symbols else None
-    for _, _, q, cand in ranked[:FULL_ALIGNMENTS]:
+    for q, cand in _top_pairs(q_stats, c_stats, weight):
         al = align_tokens(q.tokens, cand.tokens, weight, person, symbols, translations)
         if al.score == 0.0:
             continue
@@ -332,6 +374,60 @@ def best_name_match(
         if best is None or eff > best.score:
             best = NameMatch(al, q, cand, eff)
     return best
+
+
+def _top_pairs(
+    q_stats: tuple[NameStat, ...], c_stats: tuple[NameStat, ...], weight: TokenWeight
+) -> list[tuple[NameEntry, NameEntry]]:
+    """The FULL_ALIGNMENTS most promising (query name, candidate name) pairs.
+
+    Ranked by Dice on exactly shared tokens (discounted), then by the closeness of the
+    names' lengths, then in candidate-major order. Only pairs sharing a token are
+    summed (through a token -> query names map); pairs sharing none all estimate 0
+    and fill the remaining places by length difference, so a candidate with 150
+    aliases costs one pass over its tokens instead of 150 x query-forms set
+    intersections.
+    """
+    n_q = len(q_stats)
+    by_token: dict[str, list[int]] = {}
+    q_weights: dict[str, float] = {}
+    for qi, qs in enumerate(q_stats):
+        for t in qs.tokens:
+            by_token.setdefault(t, []).append(qi)
+            if t not in q_weights:
+                q_weights[t] = weight(t)
+    shared: dict[int, float] = {}
+    for ci, cs in enumerate(c_stats):
+        for t in cs.tokens:
+            qis = by_token.get(t)
+            if qis is not None:
+                w = q_weights[t]
+                for qi in qis:
+                    key = ci * n_q + qi
+                    shared[key] = shared.get(key, 0.0) + w
+    ranked: list[tuple[float, int, int]] = []
+    for key, sw in shared.items():
+        ci, qi = divmod(key, n_q)
+        qs, cs = q_stats[qi], c_stats[ci]
+        quick = 2 * sw / (qs.total + cs.total + 1e-9) * (cs.as_candidate * qs.as_query)
+        lendiff = abs(len(qs.entry.tokens) - len(cs.entry.tokens))
+        ranked.append((quick, -lendiff, -key))
+    ranked.sort(reverse=True)
+    keys = [-r[2] for r in ranked[:FULL_ALIGNMENTS]]
+    need = FULL_ALIGNMENTS - len(keys)
+    if need > 0:
+        q_lens = [len(qs.entry.tokens) for qs in q_stats]
+        zeros = heapq.nsmallest(
+            need,
+            (
+                (abs(q_len - c_len), ci * n_q + qi)
+                for ci, c_len in enumerate(len(cs.entry.tokens) for cs in c_stats)
+                for qi, q_len in enumerate(q_lens)
+                if ci * n_q + qi not in shared
+            ),
+        )
+        keys.extend(k for _, k in zeros)
+    return [(q_stats[k % n_q].entry, c_stats[k // n_q].entry) for k in keys]
 
 
 # ---------------------------------------------------------------------------- features

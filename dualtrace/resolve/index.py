@@ -30,7 +30,14 @@ from rigour._core import raw_levenshtein_cutoff
 from dualtrace.names.acronyms import AcronymTable
 from dualtrace.names.normalize import name_forms, name_variants
 from dualtrace.names.translations import TranslationTable
-from dualtrace.resolve.features import Context, allowed_edits, idf_weight, token_similarity
+from dualtrace.resolve.features import (
+    Context,
+    NameStat,
+    allowed_edits,
+    idf_weight,
+    name_stats,
+    token_similarity,
+)
 from dualtrace.resolve.records import Record, build_record, get_schema, record_from_dict
 from dualtrace.resolve.scorer import DEFAULT_THRESHOLD, MatchScore, score_records
 from dualtrace.store.duckdb_store import Store
@@ -144,6 +151,10 @@ class ScreeningIndex:
                 self._prefix[tok[:3], len(tok)].append(tok)
                 self._suffix[tok[-3:], len(tok)].append(tok)
         self.common_limit = max(50, int(self.total * COMMON_SHARE))
+        # Per-name token sets and weight totals, once here rather than for every pair.
+        self.name_stats: list[tuple[NameStat, ...]] = [
+            name_stats(rec, self.weight) for rec in self.records
+        ]
         self.datasets = frozenset(d for r in self.records for d in r.datasets)
         self.build_seconds = time.monotonic() - started
 
@@ -178,8 +189,18 @@ class ScreeningIndex:
             return self.max_weight * (0.5 if len(token) <= 2 else 1.0)
         return w
 
-    def context(self) -> Context:
-        return Context(self.weight, self.max_weight, self.translations.equivalents)
+    def context(
+        self,
+        query_stats: tuple[NameStat, ...] | None = None,
+        candidate_stats: tuple[NameStat, ...] | None = None,
+    ) -> Context:
+        return Context(
+            self.weight,
+            self.max_weight,
+            self.translations.equivalents,
+            query_stats,
+            candidate_stats,
+        )
 
     def query_record(self, data: Mapping[str, Any]) -> Record:
         """A query record from an FtM-shaped dict, with learned acronyms applied."""
@@ -266,9 +287,11 @@ class ScreeningIndex:
         ``check_schema=False`` scores candidates of any schema (name search).
         """
         results = []
+        q_stats = name_stats(query, self.weight)
         for idx in self.candidates(query, candidates, datasets):
             rec = self.records[idx]
-            score = score_records(query, rec, self.context(), threshold, check_schema)
+            ctx = self.context(q_stats, self.name_stats[idx])
+            score = score_records(query, rec, ctx, threshold, check_schema)
             if score.score >= cutoff and score.score > 0:
                 results.append(ScreeningResult(rec, score))
         results.sort(key=lambda r: (-r.score.score, r.record.id))
