@@ -124,7 +124,8 @@ class SparkEngine:
         self._cached: dict[str, Any] = {}  # name -> cached input DataFrame
         self._rdds: dict[str, set[int]] = {}  # name -> ids of its checkpointed RDDs
 
-    def _persistent_rdds(self) -> set[int]:
+    def persistent_rdds(self) -> set[int]:
+        """Ids of the RDDs Spark keeps (checkpoints, caches): what the rounds hold."""
         jsc = self.spark.sparkContext._jsc
         return {int(k) for k in jsc.getPersistentRDDs().keySet().toArray()}
 
@@ -158,12 +159,12 @@ class SparkEngine:
         self._register(name, df, rows)
 
     def materialize(self, name: str, sql: str) -> int:
-        before = self._persistent_rdds()
+        before = self.persistent_rdds()
         # coalesce: UNION ALL of each round's result would otherwise add partitions
         # every round, and the per-task overhead would grow with the graph's depth.
         df = self.spark.sql(sql).coalesce(self.partitions).localCheckpoint(eager=True)
         rows = int(df.count())
-        created = self._persistent_rdds() - before
+        created = self.persistent_rdds() - before
         # the new table no longer depends on the old one (checkpointed): free it
         self._release(name)
         self._rdds[name] = created

@@ -5,6 +5,7 @@ from __future__ import annotations
 import random
 from collections.abc import Iterator
 
+import pyarrow as pa
 import pytest
 
 from dualtrace.graph.distance import distance_to_listed
@@ -56,8 +57,9 @@ def _propagation(
     "params",
     [
         PropagationParams(50, False, False, True),
+        PropagationParams(50, True, True, False),
     ],
-    ids=["uk-per-root-with-control"],
+    ids=["uk-per-root-with-control", "ofac-aggregated"],
 )
 def test_propagation_same_on_duckdb_and_spark(
     spark: SparkEngine, params: PropagationParams
@@ -85,3 +87,40 @@ def test_distance_same_on_duckdb_and_spark(spark: SparkEngine) -> None:
         )
     assert results[0] == results[1]
     assert max(r[1] for r in results[0]) >= 3
+
+
+def _plan(engine: SparkEngine, sql: str) -> str:
+    return str(engine.spark.sql(sql)._jdf.queryExecution().executedPlan().toString())
+
+
+@pytest.mark.slow
+def test_spark_broadcasts_small_steps_and_shuffles_large_ones(spark: SparkEngine) -> None:
+    limit = spark.broadcast_rows
+    spark.broadcast_rows = 100  # so 200 edges are "large" here
+    join = "SELECT count(*) FROM t_edges e JOIN t_front f ON e.src = f.node"
+    try:
+        spark.put_arrow("t_edges", pa.table({"src": [f"n{i}" for i in range(200)]}))
+        # 112 rows: over the limit, both sides are shuffled
+        spark.materialize("t_front", "SELECT src AS node FROM t_edges WHERE src < 'n2'")
+        assert "BroadcastHashJoin" not in _plan(spark, join)
+        assert spark.fetch(join) == [(sum(1 for i in range(200) if f"n{i}" < "n2"),)]
+        # a frontier of 12 rows is broadcast and the edges are only scanned
+        spark.materialize("t_front", "SELECT src AS node FROM t_edges WHERE src < 'n11'")
+        assert "BroadcastHashJoin" in _plan(spark, join)
+        assert spark.fetch(join) == [(sum(1 for i in range(200) if f"n{i}" < "n11"),)]
+    finally:
+        spark.broadcast_rows = limit
+        spark.drop("t_front")
+        spark.drop("t_edges")
+
+
+@pytest.mark.slow
+def test_spark_releases_the_steps_it_replaces(spark: SparkEngine) -> None:
+    before = spark.persistent_rdds()
+    for i in range(6):
+        spark.materialize("t_round", f"SELECT {i} AS x")
+    held = spark.persistent_rdds() - before
+    assert 1 <= len(held) <= 2  # the last round's checkpoint, not six
+    assert spark.fetch("SELECT x FROM t_round") == [(5,)]
+    spark.drop("t_round")
+    assert spark.persistent_rdds() - before == set()
