@@ -17,7 +17,7 @@ from urllib.parse import urlencode
 from dualtrace.errors import InputError
 
 T = TypeVar("T")
-PAGE_ROWS = 100
+PAGE_ROWS = 50
 
 
 @dataclass(frozen=True, slots=True)

@@ -21,7 +21,7 @@ from dualtrace.model.provenance import DatasetInfo, LoadReport, SourcePointer, V
 from dualtrace.resolve.merge import merge_entities, split_entity
 from dualtrace.show.report.dossier import build_dossier
 from dualtrace.show.report.neighbourhood import neighbourhood
-from dualtrace.show.web.paging import paginate
+from dualtrace.show.web.paging import PAGE_ROWS, paginate
 from dualtrace.show.web.router import create_web_router
 from dualtrace.sources.base import add_value, make_entity
 from dualtrace.sources.ftm import read_ftm
@@ -143,18 +143,22 @@ def busy_client(shared_data: Path, tmp_path: Path) -> Iterator[TestClient]:
 def test_profile_pages_long_relation_tables(busy_client: TestClient) -> None:
     first = busy_client.get(f"/web/entities/{LLC_CST}").text
     relations = first.split('id="relations"', 1)[1].split("</table>", 1)[0]
-    assert relations.count("<tr>") == 100 + 1  # header row + one page
-    total = int(re.search(r"Relations 1–100 of (\d+)", first).group(1))  # type: ignore[union-attr]
+    assert relations.count("<tr>") == PAGE_ROWS + 1  # header row + one page
+    found = re.search(rf"Relations 1–{PAGE_ROWS} of (\d+)", first)
+    assert found is not None
+    total = int(found.group(1))
     assert total > 130
     assert 'href="?relations_page=2#h-rel"' in first
-    shown_first = set(re.findall(r"Test payer \d{3} LLC", relations))
-    second = busy_client.get(
-        f"/web/entities/{LLC_CST}", params={"relations_page": "2", "as_of": "2099-12-31"}
+    seen = set(re.findall(r"Test payer \d{3} LLC", relations))
+    last = -(-total // PAGE_ROWS)
+    final = busy_client.get(
+        f"/web/entities/{LLC_CST}", params={"relations_page": str(last), "as_of": "2099-12-31"}
     ).text
-    assert f"Relations 101–{total} of {total}" in second
-    assert "relations_page=1" not in second and 'href="?as_of=2099-12-31#h-rel"' in second
-    rel2 = second.split('id="relations"', 1)[1].split("</table>", 1)[0]
-    assert not shown_first & set(re.findall(r"Test payer \d{3} LLC", rel2))
+    assert f"Relations {(last - 1) * PAGE_ROWS + 1}–{total} of {total}" in final
+    assert f'href="?as_of=2099-12-31&amp;relations_page={last - 1}#h-rel"' in final
+    assert "next relations" not in final
+    rows = final.split('id="relations"', 1)[1].split("</table>", 1)[0]
+    assert not seen & set(re.findall(r"Test payer \d{3} LLC", rows))
     bad = busy_client.get(f"/web/entities/{LLC_CST}", params={"relations_page": "x"})
     assert bad.status_code == 400 and "page number" in bad.text
 
@@ -168,7 +172,7 @@ def test_network_json_of_a_busy_node(busy_client: TestClient) -> None:
 
 def test_paginate_clamps_and_keeps_other_parameters() -> None:
     items = list(range(250))
-    last = paginate(items, {"p": "9", "as_of": "2024-01-01"}, "p", "t")
+    last = paginate(items, {"p": "9", "as_of": "2024-01-01"}, "p", "t", size=100)
     assert (last.number, last.first, last.last, last.next_href) == (3, 201, 250, None)
     assert last.prev_href == "?as_of=2024-01-01&p=2#t"
     empty = paginate(list[int](), {}, "p", "t")
