@@ -16,6 +16,7 @@ from fastapi.testclient import TestClient
 
 from dualtrace.security.http_auth import SecurityConfig
 from dualtrace.show.api.app import create_app
+from dualtrace.show.api.models import MatchResponse
 from tests.screening_corpus import OFAC_ID, shared_corpus_store
 
 LOCAL = SecurityConfig(anonymous_local=True)
@@ -61,6 +62,8 @@ def test_match_default_yente_shape(client: TestClient) -> None:
     assert expl["score"] > 0.9 and "kupol" in expl["detail"]
     emma = data["responses"]["emma"]["results"]
     assert all(not r["match"] for r in emma)
+    # the body is serialised without pydantic: it must still be exactly MatchResponse
+    assert MatchResponse.model_validate(data).model_dump(by_alias=True) == data
 
 
 def test_match_one_list_and_threshold(client: TestClient) -> None:
