@@ -9,20 +9,22 @@ statements: ~20-70 ms on the full OFAC SDN publication, a dozen passes per page,
 when the ownership chain climbs a level.
 
 This module reads the statements once per *store version* and answers those questions
-from Python dicts and an Arrow table sorted by canonical id:
+from Python dicts and Arrow tables:
 
 * :class:`StoreIndex` (one per store version): dataset titles and versions, the raw ->
   canonical id mapping of merges, and which versions of which datasets state each
   entity (``prop = 'id'``, every version loaded, for list-membership history);
 * :class:`EntityIndex` (one per set of dataset versions in force, i.e. per ``as_of``
-  that selects different versions): the statements in force sorted by canonical id,
-  row ranges per entity, and inbound references (referenced id -> rows).
+  that selects different versions): the statements in force, a sort permutation by
+  canonical id with each entity's range in it, and inbound references (referenced id
+  -> rows).
 
 The store version is a fingerprint of the ``loads`` log and the merge decisions: every
 write to ``statements`` goes through :meth:`Store.load` (which logs a load) or through a
 merge decision (``merge_decisions``/``resolver``), so a changed fingerprint is exactly a
-changed statement set. Checking it costs two small queries per request. Indexes are
-cached per store file (a few at a time) and dropped when the fingerprint moves on.
+changed statement set. Checking it is one ~1 ms query, once per page (:func:`pinned`).
+Indexes are cached per store file (a few at a time) and dropped when the fingerprint
+moves on; the workspace builds one before it starts serving.
 """
 
 from __future__ import annotations
@@ -336,11 +338,11 @@ def store_index(store: Store) -> StoreIndex:
 def warm(store: Store) -> threading.Thread:
     """Build the store's index for the current lists in a background thread.
 
-    The workspace calls this when it opens its store, so the first profile or network
-    view does not wait for the build (a few seconds on the full SDN list on a busy
-    machine). The thread reads through its own cursor (a separate DuckDB connection to
-    the same database), so requests may use the store meanwhile; one that needs the
-    index waits for this build instead of starting a second one.
+    The workspace calls this after a write that changes statements (an accepted claim is
+    republished as statements), so the next profile does not wait for the rebuild. The
+    thread reads through its own cursor (a separate DuckDB connection to the same
+    database), so requests may use the store meanwhile; one that needs the index waits
+    for this build instead of starting a second one.
     """
     cursor = store.con.cursor()
     reader = Store(cursor, store.path, read_only=True)
@@ -377,14 +379,3 @@ def pinned(store: Store) -> Iterator[StoreIndex]:
         yield pins[key][0]
     finally:
         pins.pop(key, None)
-
-
-def entity_index(store: Store, as_of: str | None = None) -> EntityIndex:
-    """The statements in force on ``as_of`` (latest if None), indexed by entity."""
-    return store_index(store).at(store, as_of)
-
-
-def forget(store: Store) -> None:
-    """Drop the cached indexes of a store file (for callers about to delete it)."""
-    with _lock:
-        _cache.pop(_key(store), None)
