@@ -396,27 +396,31 @@ def _top_pairs(
             by_token.setdefault(t, []).append(qi)
             if t not in q_weights:
                 q_weights[t] = weight(t)
-    shared: dict[int, float] = {}
+    q_totals = [qs.total for qs in q_stats]
+    q_lens = [len(qs.entry.tokens) for qs in q_stats]
+    q_discounts = [qs.as_query for qs in q_stats]
+    shared: set[int] = set()
+    ranked: list[tuple[float, int, int]] = []
     for ci, cs in enumerate(c_stats):
+        hits: dict[int, float] = {}
         for t in cs.tokens:
             qis = by_token.get(t)
             if qis is not None:
                 w = q_weights[t]
                 for qi in qis:
-                    key = ci * n_q + qi
-                    shared[key] = shared.get(key, 0.0) + w
-    ranked: list[tuple[float, int, int]] = []
-    for key, sw in shared.items():
-        ci, qi = divmod(key, n_q)
-        qs, cs = q_stats[qi], c_stats[ci]
-        quick = 2 * sw / (qs.total + cs.total + 1e-9) * (cs.as_candidate * qs.as_query)
-        lendiff = abs(len(qs.entry.tokens) - len(cs.entry.tokens))
-        ranked.append((quick, -lendiff, -key))
+                    hits[qi] = hits.get(qi, 0.0) + w
+        if not hits:
+            continue
+        c_total, c_len, c_disc = cs.total, len(cs.entry.tokens), cs.as_candidate
+        base = ci * n_q
+        for qi, sw in hits.items():
+            shared.add(base + qi)
+            quick = 2 * sw / (q_totals[qi] + c_total + 1e-9) * (c_disc * q_discounts[qi])
+            ranked.append((quick, -abs(q_lens[qi] - c_len), -(base + qi)))
     ranked.sort(reverse=True)
     keys = [-r[2] for r in ranked[:FULL_ALIGNMENTS]]
     need = FULL_ALIGNMENTS - len(keys)
     if need > 0:
-        q_lens = [len(qs.entry.tokens) for qs in q_stats]
         zeros = heapq.nsmallest(
             need,
             (

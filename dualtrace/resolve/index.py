@@ -65,6 +65,8 @@ CANDIDATES = 20
 # cannot outscore it on names; scoring them would only cost time.
 RETRIEVAL_FLOOR = 0.3
 MIN_SHARED = 0.3
+# Query tokens whose typo neighbours are remembered (about 100 bytes each).
+FUZZY_CACHE_SIZE = 100_000
 # Matchable schemata that are parts of other entities rather than screening targets.
 UNSCREENED = frozenset({"Address"})
 
@@ -151,6 +153,7 @@ class ScreeningIndex:
                 self._prefix[tok[:3], len(tok)].append(tok)
                 self._suffix[tok[-3:], len(tok)].append(tok)
         self.common_limit = max(50, int(self.total * COMMON_SHARE))
+        self._fuzzy_cache: dict[str, list[tuple[str, float]]] = {}
         # Per-name token sets and weight totals, once here rather than for every pair.
         self.name_stats: list[tuple[NameStat, ...]] = [
             name_stats(rec, self.weight) for rec in self.records
@@ -207,8 +210,17 @@ class ScreeningIndex:
         return record_from_dict(data, self.acronyms)
 
     def _fuzzy_tokens(self, tok: str) -> list[tuple[str, float]]:
+        """Indexed tokens within typo distance of ``tok`` (memoised: names repeat)."""
         if len(tok) < 5 or tok.isdigit():
             return []
+        cached = self._fuzzy_cache.get(tok)
+        if cached is None:
+            if len(self._fuzzy_cache) >= FUZZY_CACHE_SIZE:
+                self._fuzzy_cache.clear()
+            cached = self._fuzzy_cache[tok] = self._fuzzy_lookup(tok)
+        return cached
+
+    def _fuzzy_lookup(self, tok: str) -> list[tuple[str, float]]:
         seen: set[str] = set()
         out = []
         spread = allowed_edits(len(tok))
@@ -238,7 +250,10 @@ class ScreeningIndex:
             for idx in self.ident_postings.get(ident.value, ()):
                 acc[idx] += 50.0
         seen_tokens: set[str] = set()
-        name_weight = max((sum(self.weight(t) for t in e.tokens) for e in query.names), default=0.0)
+        weight = self.weight
+        postings = self.postings
+        common_limit = self.common_limit
+        name_weight = max((sum(weight(t) for t in e.tokens) for e in query.names), default=0.0)
         for entry in query.names:
             toks = entry.tokens
             lookups: list[tuple[str, float]] = []
@@ -246,21 +261,21 @@ class ScreeningIndex:
                 if tok in seen_tokens:
                     continue
                 seen_tokens.add(tok)
-                if tok in self.postings:
+                if tok in postings:
                     lookups.append((tok, 1.0))
                 lookups.extend(self._fuzzy_tokens(tok))
             for size in (2, 3):
                 for i in range(len(toks) - size + 1):
                     joined = "".join(toks[i : i + size])
-                    if joined in self.postings and joined not in seen_tokens:
+                    if joined in postings and joined not in seen_tokens:
                         seen_tokens.add(joined)
                         lookups.append((joined, 0.95))
-            usable = [lk for lk in lookups if len(self.postings[lk[0]]) <= self.common_limit]
+            usable = [lk for lk in lookups if len(postings[lk[0]]) <= common_limit]
             if not usable:
-                usable = sorted(lookups, key=lambda lk: len(self.postings[lk[0]]))[:1]
+                usable = sorted(lookups, key=lambda lk: len(postings[lk[0]]))[:1]
             for tok, sim in usable:
-                w = self.weight(tok) * sim
-                for idx in self.postings[tok]:
+                w = weight(tok) * sim
+                for idx in postings[tok]:
                     acc[idx] += w
         if datasets is not None:
             acc = {i: v for i, v in acc.items() if self.records[i].datasets & datasets}
