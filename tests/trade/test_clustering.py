@@ -58,3 +58,9 @@ def test_the_result_does_not_depend_on_link_order() -> None:
     again = coherent_clusters(ids, list(reversed(links)), [], set(), coherence=2.0)
     assert first == again
     assert first["h"] == "a1"
+
+
+def test_links_to_strings_no_longer_loaded_are_ignored() -> None:
+    # a reloaded file replaced its rows: stored links may still name the old strings
+    labels = coherent_clusters(["x", "y"], [("x", "y", 9.0), ("x", "gone", 9.5)], [], set(), 2.0)
+    assert labels == {"x": "x", "y": "x"}

@@ -160,3 +160,25 @@ def test_evaluation_counts_pairs() -> None:
     m = cluster_pair_metrics(table)
     assert (m.predicted_pairs, m.true_pairs, m.correct_pairs) == (3, 2, 1)
     assert m.precision == pytest.approx(1 / 3) and m.recall == pytest.approx(0.5)
+
+
+def test_resolve_after_a_file_is_reloaded_with_other_rows(
+    store: Store, shared_data: Path, tmp_path: Path
+) -> None:
+    # The same file name reloaded into the same dataset replaces its rows, so some
+    # stored links name party strings that are gone; the next run must not trip on them.
+    from dualtrace.trade.synth import write_synthetic
+
+    first, second = tmp_path / "a" / "lines.csv", tmp_path / "b" / "lines.csv"
+    write_synthetic(first, 300, 31, shared_data)
+    write_synthetic(second, 300, 32, shared_data)
+    load_trade(store, first, dataset="broker")
+    resolve_parties(store, include_lists=False)
+    load_trade(store, second, dataset="broker")
+    run = resolve_parties(store, include_lists=False)
+    assert run.mode == "incremental" and run.new_names > 0
+    missing = store.con.execute(
+        "SELECT count(*) FROM trade_parties p LEFT JOIN trade_clusters c USING (pid) "
+        "WHERE c.pid IS NULL"
+    ).fetchone()
+    assert missing == (0,)

@@ -370,10 +370,15 @@ def coherent_clusters(
             neighbour[b] = neighbour.get(b, 0) + count
             into[n] = into.get(n, 0) + count
 
+    # stored links may name strings that a reloaded file no longer has: skip those
     usable = [
         (a, b, w)
         for a, b, w in links
-        if a != b and (a, b) not in rejected and (b, a) not in rejected
+        if a != b
+        and a in parent
+        and b in parent
+        and (a, b) not in rejected
+        and (b, a) not in rejected
     ]
     for a, b, _ in usable:
         for x, y in ((a, b), (b, a)):
