@@ -51,6 +51,8 @@ NEAR_BEST = 0.8
 MIN_LETTERS = 3
 _ENDINGS = re.compile(r"(?:ogo|ego|omu|emu|ami|iami|ih|im|om|em|am|ah|ai|ii|s|[aeiou])+$")
 NULL = ""
+# hash of the learned sentence pairs -> (equivalents, translate) of the last freeze
+_LAST_FREEZE: dict[int, tuple[dict[str, frozenset[str]], dict[str, str]]] = {}
 
 
 @lru_cache(maxsize=262144)
@@ -167,7 +169,25 @@ class TranslationTable:
         return prob
 
     def freeze(self) -> None:
-        """Estimate translation probabilities and keep the well-supported word pairs."""
+        """Estimate translation probabilities and keep the well-supported word pairs.
+
+        The screening index learns the same alias groups twice (for the scorer's
+        equivalences and for the acronym table's translated variants); the estimate
+        is a pure function of what was learned, so the second freeze reuses the first.
+        """
+        key = hash((frozenset(self.sentences.items()), frozenset(self.unoriented.items())))
+        cached = _LAST_FREEZE.get(key)
+        if cached is not None:
+            self.equivalents, self.translate = cached
+        else:
+            self._estimate()
+            _LAST_FREEZE.clear()
+            _LAST_FREEZE[key] = (self.equivalents, self.translate)
+        self.sentences = Counter()
+        self.unoriented = Counter()
+        self.surface = defaultdict(Counter)
+
+    def _estimate(self) -> None:
         self._orient()
         data = [(s, t, n) for (s, t), n in self.sentences.items()]
         forward = self._model1(data)  # p(english stem | source stem)
@@ -206,8 +226,6 @@ class TranslationTable:
                 best_target[s] = (p, t_words.most_common(1)[0][0])
         self.equivalents = {k: frozenset(v) for k, v in eq.items()}
         self.translate = {s: t for s, (_, t) in best_target.items()}
-        self.sentences = Counter()
-        self.surface = defaultdict(Counter)
 
     def translated(self, tokens: tuple[str, ...]) -> tuple[tuple[str, ...], list[str]] | None:
         """``tokens`` with every learned source word replaced by its English word.
