@@ -136,7 +136,11 @@ def _person_parts(text: str) -> tuple[str, str] | None:
     if not (2 <= len(joined) <= PERSON_SYLLABLES) or not all(is_hangul(c) for c in joined):
         return None
     if len(words) == 2:
-        return words[0], words[1]
+        first, last = words
+        # "영철 주": given name first, one-syllable surname last (Western order)
+        if len(last) == 1 and len(first) > 1 and first not in _SURNAMES:
+            return last, first
+        return first, last
     if len(words) != 1:
         return None
     if len(joined) >= 3 and joined[:2] in _SURNAMES:

@@ -22,9 +22,12 @@ _KANA = re.compile(r"[\u3040-\u30ff\u31f0-\u31ff\uff66-\uff9f]")
 # Long vowels written out by Hepburn-with-u ("tarou", "juu") and dropped by passport
 # Hepburn and most lists ("taro", "ju").
 _LONG_VOWELS = ((re.compile(r"ou"), "o"), (re.compile(r"uu"), "u"), (re.compile(r"oo"), "o"))
-# A Han-only name this short may be a Japanese (or Korean) personal or company name
-# written in kanji (山田太郎, 東芝); longer Han names are read as Chinese only.
-KANJI_NAME_MAX = 4
+# A Han-only name of exactly this many characters, written as one word, may be a
+# Japanese personal name (山田太郎, 田中花子: two-character surname and given name);
+# Chinese personal names are mostly two or three characters, and reading them in
+# Japanese gave words ("晶" = "aki") that collided with list acronyms in the
+# 50,000-negatives benchmark. Other Han names are read as Chinese only.
+KANJI_NAME_LENGTH = 4
 
 
 def has_kana(text: str) -> bool:

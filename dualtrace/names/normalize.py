@@ -25,7 +25,7 @@ from rigour.text.stopwords import is_stopword
 from rigour.text.translit import ascii_text
 
 from dualtrace.names.hangul import hangul_renderings, has_hangul
-from dualtrace.names.japanese import KANJI_NAME_MAX, has_kana, romanize_japanese
+from dualtrace.names.japanese import KANJI_NAME_LENGTH, has_kana, romanize_japanese
 from dualtrace.names.romanize import (
     SYSTEMS,
     has_cyrillic,
@@ -238,7 +238,7 @@ def name_forms(text: str) -> tuple[NameForm, ...]:
     BGN/PCGN, ICAO 9303, scientific) plus rigour's own spelling; most collapse to the
     same keys and are de-duplicated. Han names give a pinyin form segmented into words.
     Hangul gives Revised, McCune-Reischauer, DPRK and popular spellings (surnames in
-    their conventional forms); kana, and kanji names of up to four characters, a
+    their conventional forms); kana, and four-kanji names, a
     Hepburn reading when the optional Japanese reader is installed. Other scripts
     (Greek, Arabic, Hebrew, ...) go through rigour/normality's ASCII transliteration.
     """
@@ -263,8 +263,8 @@ def name_forms(text: str) -> tuple[NameForm, ...]:
             legal = legal | {"jsc" if m.group(1) else ("llc" if "限" in m.group(0) else "co")}
         stripped = _HAN_LEGAL.sub(" ", stripped).strip() or stripped
         renderings.append(("pinyin", romanize_han(stripped)))
-        # short kanji names may be Japanese (山田太郎 = Yamada Taro, not Shan Tian)
-        if sum(1 for ch in stripped if has_han(ch)) <= KANJI_NAME_MAX:
+        # four-kanji names may be Japanese (山田太郎 = Yamada Taro, not Shan Tian Tai Lang)
+        if len(stripped) == KANJI_NAME_LENGTH and all(has_han(ch) for ch in stripped):
             japanese = romanize_japanese(stripped)
             if japanese:
                 renderings.append(("hepburn", japanese))
