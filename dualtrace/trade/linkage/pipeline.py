@@ -35,7 +35,9 @@ import math
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from dualtrace.trade.linkage.engines import LinkageEngine
 
@@ -340,13 +342,78 @@ def coherent_clusters(
 
     Deterministic: links are ordered by (weight desc, id_l, id_r), and weights are
     rounded by the engines, so DuckDB and Spark links give the same clusters.
-    """
-    parent: dict[str, str] = {i: i for i in ids}
-    size: dict[str, int] = dict.fromkeys(ids, 1)
-    low: dict[str, str] = {i: i for i in ids}
-    adjacency: dict[str, dict[str, int]] = {}
 
-    def find(x: str) -> str:
+    This is the string-keyed entry point (small inputs, tests, the bench's plain
+    components); the pipeline calls :func:`coherent_cluster_labels` on integer arrays.
+    """
+    order = sorted(set(ids))
+    index = {x: i for i, x in enumerate(order)}
+    kept = [
+        (index[a], index[b], w)
+        for a, b, w in links
+        if a in index and b in index and (a, b) not in rejected and (b, a) not in rejected
+    ]
+    pairs = [(index[a], index[b]) for a, b in forced if a in index and b in index]
+    labels = coherent_cluster_labels(
+        len(order),
+        np.array([k[0] for k in kept], np.int32),
+        np.array([k[1] for k in kept], np.int32),
+        np.array([k[2] for k in kept], np.float64),
+        np.array([p[0] for p in pairs], np.int32),
+        np.array([p[1] for p in pairs], np.int32),
+        coherence,
+    ).tolist()
+    return {x: order[labels[index[x]]] for x in ids}
+
+
+_CHUNK = 1 << 20  # links turned into Python ints at a time (bounds the loop's memory)
+
+
+def coherent_cluster_labels(
+    n: int,
+    left: np.ndarray,
+    right: np.ndarray,
+    weight: np.ndarray,
+    forced_left: np.ndarray,
+    forced_right: np.ndarray,
+    coherence: float,
+) -> np.ndarray:
+    """:func:`coherent_clusters` on dense integer ids: label of each id (its cluster's
+    smallest id), as an ``int32`` array of length ``n``.
+
+    Ids are ranks in id order, so ordering links by (weight desc, left, right) on the
+    ranks is the reference order on the strings. Why arrays: at 1M trade records there
+    are ~3.5M strong links, and string-keyed dicts and tuples made clustering the
+    largest single cost of a run (510 s wall at load ~10) and held GBs of Python
+    objects. Here the sort, the self-link filter and the per-pair link counts are numpy;
+    parent, size and smallest member are flat lists; only the counts between clusters
+    that touch stay in per-cluster dicts (merged small into large), keyed by int.
+    Links must already be free of rejected pairs and of ids outside ``[0, n)``.
+    """
+    parent = list(range(n))
+    size = [1] * n
+    low = list(range(n))
+    adjacency: list[dict[int, int] | None] = [None] * n
+    keep = left != right
+    left, right, weight = left[keep], right[keep], weight[keep]
+    if left.size:
+        # links per unordered pair (a link counts once, in both directions)
+        packed = np.minimum(left, right).astype(np.int64) * n + np.maximum(left, right)
+        pair_keys, counts = np.unique(packed, return_counts=True)
+        lo = (pair_keys // n).tolist()
+        hi = (pair_keys % n).tolist()
+        for a, b, c in zip(lo, hi, counts.tolist(), strict=True):
+            row = adjacency[a]
+            if row is None:
+                row = adjacency[a] = {}
+            row[b] = c
+            row = adjacency[b]
+            if row is None:
+                row = adjacency[b] = {}
+            row[a] = c
+        del packed, pair_keys, counts, lo, hi
+
+    def find(x: int) -> int:
         root = x
         while parent[root] != root:
             root = parent[root]
@@ -354,95 +421,95 @@ def coherent_clusters(
             parent[x], x = root, parent[x]
         return root
 
-    def union(a: str, b: str) -> None:
+    def union(a: int, b: int) -> None:
         if (size[a], b) > (size[b], a):
             a, b = b, a  # a is the smaller: fold it into b
         parent[a] = b
         size[b] += size[a]
-        low[b] = min(low[a], low[b])
-        into = adjacency.setdefault(b, {})
+        if low[a] < low[b]:
+            low[b] = low[a]
+        into = adjacency[b]
+        if into is None:
+            into = adjacency[b] = {}
         into.pop(a, None)
-        for n, count in adjacency.pop(a, {}).items():
-            if n == b:
-                continue
-            neighbour = adjacency[n]
-            neighbour.pop(a, None)
-            neighbour[b] = neighbour.get(b, 0) + count
-            into[n] = into.get(n, 0) + count
+        out = adjacency[a]
+        adjacency[a] = None
+        if out:
+            for other, count in out.items():
+                if other == b:
+                    continue
+                neighbour = adjacency[other]
+                assert neighbour is not None  # adjacency is symmetric
+                del neighbour[a]
+                neighbour[b] = neighbour.get(b, 0) + count
+                into[other] = into.get(other, 0) + count
 
-    # stored links may name strings that a reloaded file no longer has: skip those
-    usable = [
-        (a, b, w)
-        for a, b, w in links
-        if a != b
-        and a in parent
-        and b in parent
-        and (a, b) not in rejected
-        and (b, a) not in rejected
-    ]
-    for a, b, _ in usable:
-        for x, y in ((a, b), (b, a)):
-            row = adjacency.setdefault(x, {})
-            row[y] = row.get(y, 0) + 1
-    for a, b in forced:
-        if a in parent and b in parent:
-            ra, rb = find(a), find(b)
-            if ra != rb:
-                union(ra, rb)
-    usable.sort(key=lambda e: (-e[2], e[0], e[1]))
-    for a, b, _ in usable:
+    for a, b in zip(forced_left.tolist(), forced_right.tolist(), strict=True):
         ra, rb = find(a), find(b)
-        if ra == rb:
-            continue
-        smaller = min(size[ra], size[rb])
-        if smaller > 1 and adjacency[ra].get(rb, 0) < coherence * smaller:
-            continue  # a weak bridge between two parties: refused
-        union(ra, rb)
-    return {i: low[find(i)] for i in ids}
+        if ra != rb:
+            union(ra, rb)
+    order = np.lexsort((right, left, -weight))
+    for start in range(0, order.size, _CHUNK):
+        chunk = order[start : start + _CHUNK]
+        for a, b in zip(left[chunk].tolist(), right[chunk].tolist(), strict=True):
+            ra, rb = find(a), find(b)
+            if ra == rb:
+                continue
+            smaller = size[ra] if size[ra] < size[rb] else size[rb]
+            if smaller > 1:
+                row = adjacency[ra]
+                if row is None or row.get(rb, 0) < coherence * smaller:
+                    continue  # a weak bridge between two parties: refused
+            union(ra, rb)
+    return np.array([low[find(i)] for i in range(n)], np.int32)
+
+
+def _ranks(values: pa.ChunkedArray | pa.Array, ids: pa.Array) -> np.ndarray:
+    """Position of each value in the sorted ``ids`` (-1 where it is not there)."""
+    found = pc.index_in(values, value_set=ids)
+    return np.asarray(pc.fill_null(found, -1).to_numpy(zero_copy_only=False), np.int32)
 
 
 def cluster(engine: LinkageEngine, threshold: float, coherence: float) -> None:
     """``clusters`` (id, cluster_id) from strong ``links`` and prior links, by
-    :func:`coherent_clusters`.
+    :func:`coherent_cluster_labels`.
 
-    The links (already scored by the engine) are fetched once; the merge order is
-    sequential by nature, so it runs here rather than as SQL, identically for every
-    engine. Memory is linear in the number of strong links.
+    The links (already scored by the engine) are fetched once as Arrow and turned into
+    dense integer ids (ranks in sorted id order, so tie-breaking by id is unchanged)
+    with Arrow's hashed lookup; the merge order is sequential by nature, so it runs
+    here rather than as SQL, identically for every engine.
     """
+    ids_t = engine.arrow("SELECT id FROM records")
+    ids = pc.take(ids_t.column("id"), pc.sort_indices(ids_t.column("id"))).combine_chunks()
+    del ids_t
     strong = engine.arrow(
         f"SELECT id_l, id_r, match_weight FROM links WHERE probability >= {threshold!r} "
         f"UNION ALL SELECT id_l, id_r, match_weight FROM prior_links "
         f"WHERE probability >= {threshold!r}"
     )
-    links = list(
-        zip(
-            strong.column("id_l").to_pylist(),
-            strong.column("id_r").to_pylist(),
-            strong.column("match_weight").to_pylist(),
-            strict=True,
-        )
-    )
+    left = _ranks(strong.column("id_l"), ids)
+    right = _ranks(strong.column("id_r"), ids)
+    weight = np.asarray(strong.column("match_weight").to_numpy(), np.float64)
     del strong
-    forced_t = engine.arrow("SELECT a, b FROM forced_edges ORDER BY a, b")
-    forced = list(
-        zip(forced_t.column("a").to_pylist(), forced_t.column("b").to_pylist(), strict=True)
-    )
+    # stored links may name strings that a reloaded file no longer has: skip those
+    keep = (left >= 0) & (right >= 0)
     rejected_t = engine.arrow("SELECT a, b FROM rejected_edges")
-    rejected = set(
-        zip(rejected_t.column("a").to_pylist(), rejected_t.column("b").to_pylist(), strict=True)
+    if rejected_t.num_rows:
+        n = np.int64(len(ids))
+        ra, rb = _ranks(rejected_t.column("a"), ids), _ranks(rejected_t.column("b"), ids)
+        known = (ra >= 0) & (rb >= 0)
+        ra, rb = ra[known].astype(np.int64), rb[known].astype(np.int64)
+        refused = np.minimum(ra, rb) * n + np.maximum(ra, rb)
+        lo, hi = np.minimum(left, right).astype(np.int64), np.maximum(left, right)
+        keep &= ~np.isin(lo * n + hi, refused)
+    left, right, weight = left[keep], right[keep], weight[keep]
+    forced_t = engine.arrow("SELECT a, b FROM forced_edges ORDER BY a, b")
+    fa, fb = _ranks(forced_t.column("a"), ids), _ranks(forced_t.column("b"), ids)
+    known_f = (fa >= 0) & (fb >= 0)
+    labels = coherent_cluster_labels(
+        len(ids), left, right, weight, fa[known_f], fb[known_f], coherence
     )
-    ids = engine.arrow("SELECT id FROM records ORDER BY id").column("id").to_pylist()
-    labels = coherent_clusters(ids, links, forced, rejected, coherence)
-    del links
-    engine.register(
-        "clusters",
-        pa.table(
-            {
-                "id": pa.array(list(labels), pa.string()),
-                "cluster_id": pa.array(list(labels.values()), pa.string()),
-            }
-        ),
-    )
+    engine.register("clusters", pa.table({"id": ids, "cluster_id": ids.take(pa.array(labels))}))
 
 
 def run_linkage(
