@@ -495,6 +495,11 @@ def main() -> None:
     )
     parser.add_argument("--timeout", type=float, default=3600)
     parser.add_argument(
+        "--tools",
+        default="splink,dualtrace",
+        help="comma-separated tools to run (e.g. dualtrace alone at a size Splink cannot take)",
+    )
+    parser.add_argument(
         "--plain", action="store_true", help="also score our links as plain connected components"
     )
     args = parser.parse_args()
@@ -513,7 +518,7 @@ def main() -> None:
     results = []
     for dataset, engine in cases:
         rows = args.rows if engine == "duckdb" else args.spark_rows
-        for tool in ("splink", "dualtrace"):
+        for tool in [t for t in ("splink", "dualtrace") if t in args.tools.split(",")]:
             res = measure(tool, dataset, engine, rows, args.timeout)
             label = "hist 50k" if dataset == "hist" else f"trade {rows:,} rec"
             results.append((label, engine, tool, res))
