@@ -29,6 +29,7 @@ import random
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -183,21 +184,20 @@ def list_parties(data_dir: Path) -> list[SynthParty]:
     return parties
 
 
+# One alternation in the table's order: at each position the regex engine tries the
+# alternatives in order, exactly as a prefix scan of the table would, but in C.
+_TO_CYRILLIC_RE = re.compile("|".join(re.escape(latin) for latin, _ in _TO_CYRILLIC))
+_TO_CYRILLIC_MAP = dict(_TO_CYRILLIC)
+
+
+@lru_cache(maxsize=65_536)
 def to_cyrillic(text: str) -> str:
-    """Read a transliterated Russian name back into Cyrillic (as a Russian clerk types it)."""
-    out = []
-    lower = text.lower()
-    i = 0
-    while i < len(lower):
-        for latin, cyr in _TO_CYRILLIC:
-            if lower.startswith(latin, i):
-                out.append(cyr)
-                i += len(latin)
-                break
-        else:
-            out.append(lower[i])
-            i += 1
-    return "".join(out).upper()
+    """Read a transliterated Russian name back into Cyrillic (as a Russian clerk types it).
+
+    Memoised and done by one regex: it was 40% of generation time as a Python loop
+    trying 37 prefixes at every letter, and popular names come back thousands of times.
+    """
+    return _TO_CYRILLIC_RE.sub(lambda m: _TO_CYRILLIC_MAP[m.group()], text.lower()).upper()
 
 
 _RUSSIAN_FORMS = (
@@ -212,6 +212,7 @@ _RUSSIAN_FORMS = (
 )
 
 
+@lru_cache(maxsize=65_536)
 def russian_legal_form(name: str) -> str:
     """English or romanised legal forms as a Russian clerk writes them (ООО, АО)."""
     upper = name.upper()
@@ -221,6 +222,18 @@ def russian_legal_form(name: str) -> str:
     return name
 
 
+@lru_cache(maxsize=65_536)
+def _letter_positions(name: str) -> list[int]:
+    """Where a typo may fall (memoised: popular names are typed over and over)."""
+    return [i for i, c in enumerate(name) if c.isalpha()]
+
+
+@lru_cache(maxsize=65_536)
+def _identity_words(name: str) -> int:
+    """Words of a name left once legal forms are removed (memoised, as above)."""
+    return len(remove_org_types(name.lower()).split())
+
+
 class NameNoise:
     """The ways a party name gets written differently in customs data."""
 
@@ -228,7 +241,7 @@ class NameNoise:
         self.rng = rng
 
     def typo(self, name: str) -> str:
-        letters = [i for i, c in enumerate(name) if c.isalpha()]
+        letters = _letter_positions(name)
         if len(letters) < 5:
             return name
         i = self.rng.choice(letters)
@@ -257,7 +270,7 @@ class NameNoise:
     def drop_word(self, name: str) -> str:
         """Drop one word, but never the only words that say who the company is."""
         words = name.split()
-        if len(words) < 4 or len(remove_org_types(name.lower()).split()) < 3:
+        if len(words) < 4 or _identity_words(name) < 3:
             return name
         del words[self.rng.randrange(1, len(words))]
         return " ".join(words)

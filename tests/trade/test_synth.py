@@ -9,7 +9,13 @@ import duckdb
 import pytest
 
 from dualtrace.errors import InputError
-from dualtrace.trade.synth import SPLIT_THRESHOLD, list_parties, to_cyrillic, write_synthetic
+from dualtrace.trade.synth import (
+    _TO_CYRILLIC,
+    SPLIT_THRESHOLD,
+    list_parties,
+    to_cyrillic,
+    write_synthetic,
+)
 
 
 def test_same_seed_same_file(tmp_path: Path, shared_data: Path) -> None:
@@ -61,6 +67,29 @@ def test_planted_schemes(synth_csv: Path) -> None:
 def test_cyrillic_rendering() -> None:
     assert to_cyrillic("TSK VEKTOR") == "ЦК ВЕКТОР"  # 'ts' reads as ц, as clerks write it
     assert to_cyrillic("KUPOL") == "КУПОЛ"
+
+
+def _prefix_scan_cyrillic(text: str) -> str:
+    """The rendering as first written: try the table's prefixes in order at each letter."""
+    out, lower, i = [], text.lower(), 0
+    while i < len(lower):
+        for latin, cyr in _TO_CYRILLIC:
+            if lower.startswith(latin, i):
+                out.append(cyr)
+                i += len(latin)
+                break
+        else:
+            out.append(lower[i])
+            i += 1
+    return "".join(out).upper()
+
+
+def test_cyrillic_regex_renders_every_list_name_as_the_prefix_scan(shared_data: Path) -> None:
+    # the regex must keep the generator's output (and so the benchmarks' files) unchanged
+    names = [p.name for p in list_parties(shared_data)]
+    names += ["SHCHERBAKOV & SYN, OOO", "Yuzhnyi Yasen-Iy", "Ts'ka chyy kh"]
+    assert len(names) > 1000
+    assert [to_cyrillic(n) for n in names] == [_prefix_scan_cyrillic(n) for n in names]
 
 
 def test_bad_arguments(tmp_path: Path, shared_data: Path) -> None:
