@@ -3,6 +3,7 @@ entries, real users and keys, the real screening and document routes."""
 
 from __future__ import annotations
 
+import threading
 import warnings
 from collections.abc import Iterator
 from pathlib import Path
@@ -12,6 +13,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from dualtrace.security import audit as audit_module
 from dualtrace.security.accounts import Accounts
 from dualtrace.security.audit import AuditLog
 from dualtrace.security.roles import Role
@@ -75,10 +77,40 @@ def test_viewer_screens_real_entries_and_is_audited(
     assert results and "BANCO NACIONAL DE CUBA" in str(results[0]).upper()
     assert resp.headers["x-frame-options"] == "DENY"
     ctx = client.app.state.security  # type: ignore[attr-defined]
-    ctx.audit.flush()
+    # no flush: a screening request is answered only once its entry is committed
     entry = ctx.audit.entries(action="screen", limit=1)[0]
     assert entry.actor.startswith("viewer/key:") and entry.target == "/match/default"
     assert "Banco Nacional de Cuba" in entry.details_dict()["body"]
+
+
+def test_screening_answer_waits_for_its_audit_commit(
+    served: tuple[TestClient, dict[str, str], Path],
+) -> None:
+    """While the audit writer cannot commit, the screening answer is held back; once it
+    can, the answer arrives and its entry is already in the store."""
+    client, keys, _ = served
+    answers: list[int] = []
+
+    def screen() -> None:
+        body = match_body("Banco Nacional de Cuba")
+        answers.append(
+            client.post("/match/default", json=body, headers=bearer(keys["viewer"])).status_code
+        )
+
+    screen()  # the store and the audit writer are open
+    ctx = client.app.state.security  # type: ignore[attr-defined]
+    before = ctx.audit.head()[0]
+    with audit_module._WRITE_LOCK:  # what the writer takes to commit a batch
+        caller = threading.Thread(target=screen)
+        caller.start()
+        caller.join(timeout=2.0)
+        held = caller.is_alive()
+    caller.join(timeout=60)
+    assert held, "the answer was sent before its audit entry could be committed"
+    assert answers == [200, 200]
+    seq, _ = ctx.audit.head()
+    assert seq == before + 1
+    assert ctx.audit.entries(action="screen", limit=1)[0].seq == seq
 
 
 def test_roles_on_real_routes(served: tuple[TestClient, dict[str, str], Path]) -> None:

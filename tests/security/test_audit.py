@@ -3,6 +3,7 @@ entry edited or deleted directly in the DuckDB file is found by ``verify``."""
 
 from __future__ import annotations
 
+import asyncio
 import threading
 from pathlib import Path
 
@@ -184,3 +185,24 @@ def test_every_load_is_audited(shared_data: Path, tmp_path: Path) -> None:
         "alt_2021-07-07.csv",
         "add_2021-07-07.csv",
     ]
+
+
+def test_awaited_appends_are_committed_in_order_on_one_chain(store_path: Path) -> None:
+    """Requests awaiting their entries on an event loop (as the API does): each await
+    returns only after its entry is in the store, and they form one unbroken chain."""
+
+    async def screen_many(log: AuditLog) -> list[int]:
+        entries = await asyncio.gather(
+            *(log.append_async("alice", "screen", "/match/default", {"i": i}) for i in range(50))
+        )
+        committed = {e.seq for e in log.entries(action="screen", limit=100)}
+        assert {e.seq for e in entries} <= committed
+        return [e.seq for e in entries]
+
+    with Store.open(store_path) as store:
+        log = AuditLog(store.con)
+        order = asyncio.run(screen_many(log))
+        log.close()
+        result = AuditLog(store.con).verify()
+    assert order == list(range(1, 51))  # queued in request order, chained in that order
+    assert result.ok and result.entries == 50, result.problems
