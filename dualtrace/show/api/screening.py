@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
+import anyio.to_thread
 import orjson
 from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import Response
@@ -32,6 +33,8 @@ router = APIRouter(tags=["screening"])
 DEFAULT_DATASET = "default"
 MAX_LIMIT = 500
 MAX_QUERIES = 100
+# Up to this many queries a request is scored on the event loop (see ``match``).
+INLINE_QUERIES = 4
 
 
 def screening_index(request: Request) -> ScreeningIndex:
@@ -86,7 +89,7 @@ def entity_payload(rec: Record) -> dict[str, Any]:
     response_model_by_alias=True,
     summary="Screen entities by example (yente-compatible)",
 )
-def match(
+async def match(
     dataset: str,
     body: MatchRequest,
     request: Request,
@@ -108,13 +111,44 @@ def match(
     The body is built in exactly ``MatchResponse``'s shape and serialised with orjson
     directly: re-validating every result and explanation through pydantic cost more
     than scoring a typical query (``response_model`` still documents the shape).
+
+    A request of up to :data:`INLINE_QUERIES` queries (a few ms) is scored on the
+    event loop: handing it to a worker thread cost more than it saved, since scoring
+    holds the GIL anyway and the thread hop and GIL hand-over added latency to every
+    request. Larger batches go to a worker thread, so they cannot stall the loop.
     """
     index = screening_index(request)
     if len(body.queries) > MAX_QUERIES:
         raise HTTPException(400, f"at most {MAX_QUERIES} queries per request")
     wanted = _datasets(index, dataset, include_dataset or [], exclude_dataset or [])
-    skip_ids = set(exclude_entity_ids or [])
-    skip_schemata = set(exclude_schema or [])
+    args = (
+        index,
+        body,
+        wanted,
+        set(exclude_entity_ids or []),
+        set(exclude_schema or []),
+        limit,
+        threshold,
+        cutoff,
+    )
+    if len(body.queries) <= INLINE_QUERIES:
+        payload = _match_payload(*args)
+    else:
+        payload = await anyio.to_thread.run_sync(_match_payload, *args)
+    return Response(payload, media_type="application/json")
+
+
+def _match_payload(
+    index: ScreeningIndex,
+    body: MatchRequest,
+    wanted: frozenset[str] | None,
+    skip_ids: set[str],
+    skip_schemata: set[str],
+    limit: int,
+    threshold: float,
+    cutoff: float,
+) -> bytes:
+    """The ``MatchResponse`` body for ``body``'s queries, serialised."""
     responses: dict[str, dict[str, Any]] = {}
     for key, example in body.queries.items():
         data = example.model_dump(by_alias=True)
@@ -157,7 +191,7 @@ def match(
         "matcher": {"name": NAME, "features": feature_docs(), "threshold": threshold},
         "limit": limit,
     }
-    return Response(orjson.dumps(body_out), media_type="application/json")
+    return orjson.dumps(body_out)
 
 
 def _search(
@@ -196,7 +230,7 @@ def _search(
 
 
 @router.get("/search", response_model=SearchResponse, summary="Search by name (all lists)")
-def search(
+async def search(
     request: Request,
     q: str = "",
     schema: str | None = None,
@@ -210,7 +244,7 @@ def search(
 @router.get(
     "/search/{dataset}", response_model=SearchResponse, summary="Search by name in one list"
 )
-def search_dataset(
+async def search_dataset(
     dataset: str,
     request: Request,
     q: str = "",
@@ -223,7 +257,7 @@ def search_dataset(
 
 
 @router.get("/entities/{entity_id}", response_model=EntityResponse)
-def entity(entity_id: str, request: Request) -> dict[str, Any]:
+async def entity(entity_id: str, request: Request) -> dict[str, Any]:
     """One entity as screening sees it: properties, lists, first and last seen."""
     rec = screening_index(request).get(entity_id)
     if rec is None:
