@@ -20,6 +20,7 @@ from dualtrace import __version__
 from dualtrace.resolve.index import ScreeningIndex, load_or_build
 from dualtrace.security.http_auth import SecurityConfig
 from dualtrace.show.api.auth_routes import secure_store_app
+from dualtrace.show.api.scoring_pool import ScoringPool, scoring_workers_from_env
 from dualtrace.store.duckdb_store import Store
 
 # Modules exposing ``router: fastapi.APIRouter``; append yours (one line).
@@ -35,19 +36,30 @@ def create_app(
     index: ScreeningIndex | None = None,
     as_of: str | None = None,
     security: SecurityConfig | None = None,
+    scoring_workers: int | None = None,
 ) -> FastAPI:
     """The API app over the store at ``store_path`` (or over a prepared ``index``).
 
     ``security`` defaults to :meth:`SecurityConfig.from_env` (accounts required; see
     docs/security.md); tests pass ``SecurityConfig(anonymous_local=True)``.
+    ``scoring_workers`` (default ``DUALTRACE_SCORING_WORKERS``, else 0) forks that many
+    processes holding the index to score ``/match`` requests on other cores
+    (:mod:`dualtrace.show.api.scoring_pool`).
     """
+    workers = scoring_workers_from_env() if scoring_workers is None else scoring_workers
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         if app.state.screening is None:
             with Store.open(store_path, read_only=True) as st:
                 app.state.screening = load_or_build(st, as_of)
-        yield
+        if workers > 0:
+            app.state.scoring_pool = ScoringPool(app.state.screening, workers)
+        try:
+            yield
+        finally:
+            if app.state.scoring_pool is not None:
+                app.state.scoring_pool.close()
 
     app = FastAPI(
         title="dualtrace API",
@@ -57,6 +69,7 @@ def create_app(
         lifespan=lifespan,
     )
     app.state.screening = index
+    app.state.scoring_pool = None
     app.state.store_path = Path(store_path) if store_path is not None else None
     for name in ROUTER_MODULES:
         app.include_router(importlib.import_module(name).router)

@@ -28,6 +28,7 @@ from dualtrace.show.api.models import (
     SearchResponse,
     TotalSpec,
 )
+from dualtrace.show.api.scoring_pool import ScoringPool
 
 router = APIRouter(tags=["screening"])
 DEFAULT_DATASET = "default"
@@ -121,9 +122,9 @@ async def match(
     if len(body.queries) > MAX_QUERIES:
         raise HTTPException(400, f"at most {MAX_QUERIES} queries per request")
     wanted = _datasets(index, dataset, include_dataset or [], exclude_dataset or [])
+    queries = {key: example.model_dump(by_alias=True) for key, example in body.queries.items()}
     args = (
-        index,
-        body,
+        queries,
         wanted,
         set(exclude_entity_ids or []),
         set(exclude_schema or []),
@@ -131,16 +132,28 @@ async def match(
         threshold,
         cutoff,
     )
-    if len(body.queries) <= INLINE_QUERIES:
-        payload = _match_payload(*args)
-    else:
-        payload = await anyio.to_thread.run_sync(_match_payload, *args)
+    pool = getattr(request.app.state, "scoring_pool", None)
+    payload: bytes | None = None
+    try:
+        if isinstance(pool, ScoringPool) and pool.serves(index):
+            payload = await pool.run(_match_payload, *args)
+        if payload is None and len(queries) <= INLINE_QUERIES:
+            payload = _match_payload(index, *args)
+        elif payload is None:
+            payload = await anyio.to_thread.run_sync(_match_payload, index, *args)
+    except QueryRejected as exc:
+        raise HTTPException(400, str(exc)) from exc
     return Response(payload, media_type="application/json")
+
+
+class QueryRejected(Exception):
+    """A query the index cannot read (a 400); a plain exception so that it crosses
+    back from a scoring worker process intact."""
 
 
 def _match_payload(
     index: ScreeningIndex,
-    body: MatchRequest,
+    queries: dict[str, dict[str, Any]],
     wanted: frozenset[str] | None,
     skip_ids: set[str],
     skip_schemata: set[str],
@@ -150,12 +163,11 @@ def _match_payload(
 ) -> bytes:
     """The ``MatchResponse`` body for ``body``'s queries, serialised."""
     responses: dict[str, dict[str, Any]] = {}
-    for key, example in body.queries.items():
-        data = example.model_dump(by_alias=True)
+    for key, data in queries.items():
         try:
             query = index.query_record(data)
         except DualtraceError as exc:
-            raise HTTPException(400, f"query {key!r}: {exc}") from exc
+            raise QueryRejected(f"query {key!r}: {exc}") from exc
         found = index.match(
             query,
             limit=limit + len(skip_ids),

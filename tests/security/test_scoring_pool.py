@@ -1,0 +1,100 @@
+"""Screening in forked worker processes (``dualtrace serve --scoring-workers``): the
+same answers as scoring in the server, still authenticated and audited by the server,
+query errors still a 400, and a dead worker falls back to scoring inline."""
+
+from __future__ import annotations
+
+import os
+import signal
+import warnings
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from dualtrace.security.accounts import Accounts
+from dualtrace.security.roles import Role
+from dualtrace.show.api.app import create_app
+from dualtrace.show.api.scoring_pool import ScoringPool
+from dualtrace.store import Store
+from tests.security.ofac_slice import cut_ofac_slice, load_ofac
+
+warnings.filterwarnings("ignore", message=".*httpx.*starlette.testclient.*")
+from starlette.testclient import TestClient  # noqa: E402
+
+NAMES = ("Banco Nacional de Cuba", "BANKO NATSIONAL DE KUBA", "Havana Tours", "nobody at all")
+
+
+@pytest.fixture(scope="module")
+def store_and_key(shared_data: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
+    base = tmp_path_factory.mktemp("pool")
+    store_path = base / "store.duckdb"
+    load_ofac(store_path, cut_ofac_slice(shared_data, base / "ofac"))
+    with Store.open(store_path) as store:
+        accounts = Accounts(store.con)
+        accounts.add_user("viewer", Role.VIEWER)
+        key = accounts.create_key("viewer")[1]
+    return store_path, key
+
+
+@pytest.fixture(scope="module")
+def clients(store_and_key: tuple[Path, str]) -> Iterator[tuple[TestClient, TestClient, str]]:
+    store_path, key = store_and_key
+    # each app holds its store for writing, so the inline one gets a fresh copy
+    copy = store_path.with_name("copy.duckdb")
+    copy.write_bytes(store_path.read_bytes())
+    with (
+        TestClient(create_app(store_path, scoring_workers=1)) as pooled,
+        TestClient(create_app(copy, scoring_workers=0)) as inline,
+    ):
+        yield pooled, inline, key
+
+
+def screen(client: TestClient, key: str, body: dict[str, Any]) -> Any:
+    return client.post("/match/default", json=body, headers={"Authorization": f"Bearer {key}"})
+
+
+def body_for(*names: str) -> dict[str, Any]:
+    return {
+        "queries": {
+            f"q{i}": {"schema": "LegalEntity", "properties": {"name": [n]}}
+            for i, n in enumerate(names)
+        }
+    }
+
+
+def test_workers_answer_as_the_server_does_and_are_audited(
+    clients: tuple[TestClient, TestClient, str],
+) -> None:
+    pooled, inline, key = clients
+    pool = pooled.app.state.scoring_pool  # type: ignore[attr-defined]
+    assert isinstance(pool, ScoringPool) and pool.pids and os.getpid() not in pool.pids
+    assert inline.app.state.scoring_pool is None  # type: ignore[attr-defined]
+    for name in NAMES:
+        a, b = screen(pooled, key, body_for(name)), screen(inline, key, body_for(name))
+        assert a.status_code == b.status_code == 200
+        assert a.json() == b.json()
+    assert (
+        screen(pooled, key, body_for(*NAMES)).json() == screen(inline, key, body_for(*NAMES)).json()
+    )
+    top = screen(pooled, key, body_for(NAMES[0])).json()["responses"]["q0"]["results"][0]
+    assert "BANCO NACIONAL DE CUBA" in top["caption"].upper()
+    audit = pooled.app.state.security.audit  # type: ignore[attr-defined]
+    entries = audit.entries(action="screen", limit=100)
+    assert len(entries) == len(NAMES) + 2 and audit.verify().ok
+    bad = {"queries": {"q": {"schema": "NoSuchSchema", "properties": {"name": ["x"]}}}}
+    a, b = screen(pooled, key, bad), screen(inline, key, bad)
+    assert a.status_code == b.status_code == 400 and a.json() == b.json()
+
+
+def test_a_dead_worker_means_inline_scoring(clients: tuple[TestClient, TestClient, str]) -> None:
+    pooled, inline, key = clients
+    pool = pooled.app.state.scoring_pool  # type: ignore[attr-defined]
+    for pid in pool.pids:
+        os.kill(pid, signal.SIGKILL)
+    for _ in range(2):  # the first may land in the dying pool; both must succeed
+        resp = screen(pooled, key, body_for(NAMES[0]))
+        assert resp.status_code == 200
+    assert pool.broken
+    assert resp.json() == screen(inline, key, body_for(NAMES[0])).json()
