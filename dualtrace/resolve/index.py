@@ -17,6 +17,7 @@ import hashlib
 import os
 import pickle
 import time
+from bisect import insort
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
@@ -30,6 +31,7 @@ from rigour._core import raw_levenshtein_cutoff
 from dualtrace.names.acronyms import AcronymTable
 from dualtrace.names.normalize import name_forms, name_variants
 from dualtrace.names.translations import TranslationTable
+from dualtrace.resolve.bound import CandidateTokens, QueryBound, candidate_tokens
 from dualtrace.resolve.features import (
     Context,
     NameStat,
@@ -300,17 +302,52 @@ class ScreeningIndex:
         """Score the best candidates for ``query``; highest score first.
 
         ``check_schema=False`` scores candidates of any schema (name search).
+
+        Branch and bound: every retrieved candidate first gets an admissible upper
+        bound on its score (:mod:`dualtrace.resolve.bound`, no alignment); they are
+        scored in full in descending bound order, and scoring stops at the first
+        bound below the ``limit``-th best score so far (or ``cutoff``). A skipped
+        candidate could not have entered the returned list, so the results are
+        exactly those of scoring every candidate.
         """
-        results = []
         q_stats = name_stats(query, self.weight)
+        qb = QueryBound(query, q_stats, self.weight, self.translations.equivalents)
+        records = self.records
+        all_stats = self.name_stats
+        bounded: list[tuple[float, int]] = []
         for idx in self.candidates(query, candidates, datasets):
-            rec = self.records[idx]
-            ctx = self.context(q_stats, self.name_stats[idx])
+            rec = records[idx]
+            if check_schema and not query.schema.can_match(rec.schema):
+                continue  # scores 0, never returned
+            ub = qb.score_bound(rec, self._bound_tokens(idx))
+            if ub > 0 and ub >= cutoff:
+                bounded.append((ub, idx))
+        bounded.sort(key=lambda b: -b[0])
+        results: list[ScreeningResult] = []
+        scores: list[float] = []  # scores of ``results``, highest first
+        for ub, idx in bounded:
+            if len(scores) >= limit and ub < scores[limit - 1]:
+                break
+            rec = records[idx]
+            ctx = self.context(q_stats, all_stats[idx])
             score = score_records(query, rec, ctx, threshold, check_schema)
             if score.score >= cutoff and score.score > 0:
                 results.append(ScreeningResult(rec, score))
+                insort(scores, score.score, key=lambda s: -s)
         results.sort(key=lambda r: (-r.score.score, r.record.id))
         return results[:limit]
+
+    def _bound_tokens(self, idx: int) -> CandidateTokens:
+        """The bound's token data for one entity, built on first use and kept."""
+        # not set by __init__: indexes pickled by older code lack it
+        cache: dict[int, CandidateTokens] | None = getattr(self, "_bound_cache", None)
+        if cache is None:
+            cache = {}
+            self._bound_cache = cache
+        ct = cache.get(idx)
+        if ct is None:
+            ct = cache[idx] = candidate_tokens(self.name_stats[idx], self.weight)
+        return ct
 
     def get(self, entity_id: str) -> Record | None:
         idx = self.by_id.get(entity_id)
