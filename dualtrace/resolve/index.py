@@ -314,15 +314,20 @@ class ScreeningIndex:
         qb = QueryBound(query, q_stats, self.weight, self.translations.equivalents)
         records = self.records
         all_stats = self.name_stats
+        found = self.candidates(query, candidates, datasets)
         bounded: list[tuple[float, int]] = []
-        for idx in self.candidates(query, candidates, datasets):
-            rec = records[idx]
-            if check_schema and not query.schema.can_match(rec.schema):
-                continue  # scores 0, never returned
-            ub = qb.score_bound(rec, self._bound_tokens(idx))
-            if ub > 0 and ub >= cutoff:
-                bounded.append((ub, idx))
-        bounded.sort(key=lambda b: -b[0])
+        if len(found) <= limit and cutoff <= 0:
+            # every candidate with a score fits in the list: bounds could skip none
+            bounded = [(1.0, idx) for idx in found]
+        else:
+            for idx in found:
+                rec = records[idx]
+                if check_schema and not query.schema.can_match(rec.schema):
+                    continue  # scores 0, never returned
+                ub = qb.score_bound(rec, self._bound_tokens(idx))
+                if ub > 0 and ub >= cutoff:
+                    bounded.append((ub, idx))
+            bounded.sort(key=lambda b: -b[0])
         results: list[ScreeningResult] = []
         scores: list[float] = []  # scores of ``results``, highest first
         for ub, idx in bounded:
