@@ -8,10 +8,12 @@ Journal annexes, the UN consolidated list and the UK FCDO tables from
 
 from __future__ import annotations
 
+import csv
 import sys
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
 from dualtrace.sources.base import ReadResult
 from dualtrace.sources.eu import read_eu
@@ -56,3 +58,22 @@ def ensure_bench_store(path: Path = DEFAULT_STORE) -> Path:
 
 if __name__ == "__main__":
     print(ensure_bench_store())
+
+
+def read_rows(path: Path, limit: int | None = None) -> list[dict[str, str]]:
+    """The first ``limit`` rows (all if None) of one of the matching benchmark's CSV files."""
+    with path.open(encoding="utf-8") as fh:
+        return list(csv.DictReader(fh))[: limit or None]
+
+
+def person_query(row: dict[str, str], nationality: bool = True) -> dict[str, Any]:
+    """A yente benchmark row (full_name, date_of_birth, nationality) as an FtM Person query.
+
+    Shared so every screening benchmark asks the same question of each row.
+    """
+    props: dict[str, list[str]] = {"name": [row["full_name"]]}
+    if row.get("date_of_birth"):
+        props["birthDate"] = [row["date_of_birth"]]
+    if nationality and row.get("nationality"):
+        props["nationality"] = [row["nationality"].lower()]
+    return {"schema": "Person", "properties": props}

@@ -30,7 +30,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import orjson
 
-from bench.screening_corpus import DATA, DEFAULT_STORE, ensure_bench_store
+from bench.screening_corpus import (
+    DATA,
+    DEFAULT_STORE,
+    ensure_bench_store,
+    person_query,
+    read_rows,
+)
 from dualtrace.names.romanize import has_cyrillic, has_han
 from dualtrace.resolve.index import ScreeningIndex
 from dualtrace.store import Store
@@ -43,22 +49,6 @@ SETTINGS: tuple[tuple[str, int, float], ...] = (
 )
 
 
-def _person(row: dict[str, str]) -> dict[str, Any]:
-    props: dict[str, list[str]] = {"name": [row["full_name"]]}
-    if row.get("date_of_birth"):
-        props["birthDate"] = [row["date_of_birth"]]
-    if row.get("nationality"):
-        props["nationality"] = [row["nationality"].lower()]
-    return {"schema": "Person", "properties": props}
-
-
-def _csv(path: Path, limit: int | None = None) -> list[dict[str, str]]:
-    import csv
-
-    with path.open(encoding="utf-8") as fh:
-        return list(csv.DictReader(fh))[: limit or None]
-
-
 def quality_queries(
     index: ScreeningIndex, negatives: int
 ) -> list[tuple[dict[str, Any], frozenset[str] | None]]:
@@ -66,9 +56,9 @@ def quality_queries(
     folder = DATA / "matching" / "yente-screening-bench"
     out: list[tuple[dict[str, Any], frozenset[str] | None]] = []
     for fname in ("positives_un_untreated.csv", "positives_un_treated.csv"):
-        out += [(_person(r), None) for r in _csv(folder / fname)]
+        out += [(person_query(r), None) for r in read_rows(folder / fname)]
     for fname in ("negatives_global.csv", "negatives_us.csv"):
-        out += [(_person(r), None) for r in _csv(folder / fname, negatives)]
+        out += [(person_query(r), None) for r in read_rows(folder / fname, negatives)]
     others = frozenset(d for d in index.datasets if not d.startswith("eu"))
     seen: set[tuple[str, str]] = set()
     for r in index.records:

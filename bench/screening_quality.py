@@ -29,7 +29,6 @@ negative); precision, recall, F1; recall@1 = the truth entity ranks first.
 from __future__ import annotations
 
 import argparse
-import csv
 import sys
 import time
 from collections.abc import Iterable
@@ -44,7 +43,7 @@ from followthemoney.proxy import EntityProxy
 from nomenklatura.matching import LogicV1, LogicV2
 
 import dualtrace
-from bench.screening_corpus import DATA, DEFAULT_STORE, ensure_bench_store
+from bench.screening_corpus import DATA, DEFAULT_STORE, ensure_bench_store, person_query, read_rows
 from dualtrace.names.hangul import has_hangul
 from dualtrace.names.romanize import has_cyrillic, has_han
 from dualtrace.resolve.index import ScreeningIndex, load_or_build
@@ -147,21 +146,6 @@ def run(
                 t.fp += 1
 
 
-def _rows(path: Path, limit: int | None = None) -> list[dict[str, str]]:
-    with path.open(encoding="utf-8") as fh:
-        rows = list(csv.DictReader(fh))
-    return rows[:limit] if limit else rows
-
-
-def _person(row: dict[str, str]) -> dict[str, Any]:
-    props: dict[str, list[str]] = {"name": [row["full_name"]]}
-    if row.get("date_of_birth"):
-        props["birthDate"] = [row["date_of_birth"]]
-    if row.get("nationality"):
-        props["nationality"] = [row["nationality"].lower()]
-    return {"schema": "Person", "properties": props}
-
-
 def yente_bench(
     index: ScreeningIndex, negatives: int, anchor_negatives: int | None = None
 ) -> dict[str, dict[str, Tally]]:
@@ -172,8 +156,8 @@ def yente_bench(
     for r in index.records:
         for n in r.properties.get("name", []) + r.properties.get("alias", []):
             by_name.setdefault(n.casefold().strip(), set()).add(r.id)
-    untreated = _rows(folder / "positives_un_untreated.csv")
-    treated = _rows(folder / "positives_un_treated.csv")
+    untreated = read_rows(folder / "positives_un_untreated.csv")
+    treated = read_rows(folder / "positives_un_treated.csv")
     out: dict[str, dict[str, Tally]] = {}
     for label, rows in (("UN positives, untreated", untreated), ("UN positives, treated", treated)):
         tallies = {m: Tally() for m in MATCHERS}
@@ -181,7 +165,7 @@ def yente_bench(
         for raw, row in zip(untreated, rows, strict=False):
             truth = by_name.get(raw["full_name"].casefold().strip(), set())
             if truth:
-                qs.append(Query(_person(row), truth))
+                qs.append(Query(person_query(row), truth))
         run(index, qs, tallies, positive=True)
         out[label] = tallies
     # nomenklatura is slow on 50,000 negatives: it may score a leading share of them
@@ -190,9 +174,9 @@ def yente_bench(
     tallies = {m: Tally() for m in MATCHERS}
     rest = {m: Tally() for m in MATCHERS}
     for fname in ("negatives_global.csv", "negatives_us.csv"):
-        rows = _rows(folder / fname, negatives)
-        run(index, [Query(_person(r)) for r in rows[:shared]], tallies, positive=False)
-        run(index, [Query(_person(r)) for r in rows[shared:]], rest, False, anchors=False)
+        rows = read_rows(folder / fname, negatives)
+        run(index, [Query(person_query(r)) for r in rows[:shared]], tallies, positive=False)
+        run(index, [Query(person_query(r)) for r in rows[shared:]], rest, False, anchors=False)
     out[f"negatives ({2 * shared:,} persons)"] = tallies
     if shared < negatives:
         rest["dualtrace"].fp += tallies["dualtrace"].fp

@@ -18,7 +18,6 @@ entity names (organisations) -- a mix of hits and misses like a real batch file.
 from __future__ import annotations
 
 import argparse
-import csv
 import gc
 import os
 import socket
@@ -37,7 +36,7 @@ from followthemoney import model
 from followthemoney.proxy import EntityProxy
 from nomenklatura.matching import LogicV1, LogicV2
 
-from bench.screening_corpus import DATA, DEFAULT_STORE, ensure_bench_store
+from bench.screening_corpus import DATA, DEFAULT_STORE, ensure_bench_store, person_query, read_rows
 from dualtrace.names.romanize import has_cyrillic, has_han
 from dualtrace.resolve.index import ScreeningIndex, load_or_build
 from dualtrace.resolve.records import Record
@@ -50,15 +49,7 @@ _QUERY_IDS = [0]
 
 
 def _persons(path: Path, limit: int | None) -> list[dict[str, Any]]:
-    with path.open(encoding="utf-8") as fh:
-        rows = list(csv.DictReader(fh))[: limit or None]
-    out = []
-    for r in rows:
-        props = {"name": [r["full_name"]]}
-        if r.get("date_of_birth"):
-            props["birthDate"] = [r["date_of_birth"]]
-        out.append({"schema": "Person", "properties": props})
-    return out
+    return [person_query(r, nationality=False) for r in read_rows(path, limit)]
 
 
 def build_queries(index: ScreeningIndex, negatives: int) -> list[dict[str, Any]]:
