@@ -158,7 +158,10 @@ class Workspace:
 
 
 def _templates() -> Jinja2Templates:
-    templates = Jinja2Templates(directory=str(WEB_DIR / "templates"))
+    # The report's templates come second so pages can import the partials they share with
+    # the report (trade flows) instead of keeping copies.
+    report_templates = WEB_DIR.parent / "report" / "templates"
+    templates = Jinja2Templates(directory=[WEB_DIR / "templates", report_templates])
     env = templates.env
     env.globals["capabilities"] = capabilities.capability_status
     env.globals["unavailable"] = capabilities.unavailable
