@@ -2,8 +2,9 @@
 
 Organisations are recognised by what only organisations carry: a legal form in
 Latin, Cyrillic or Han script (JSC ..., ... Co., Ltd, ООО «...», АО «ИЭМЗ «Купол»»,
-...有限公司), an institutional head noun (Institute, Centre, Ministry, Bureau) or an
-introduction ("a company named ..."). English persons are recognised by the way
+...有限公司), an institutional head noun (Institute, Centre, Ministry, Bureau), an
+introduction ("a company named ...") or a business noun right before the name ("the
+state-owned defense firm Almaz-Antey"). English persons are recognised by the way
 reports introduce them (a title before, or an apposition such as ", a research
 fellow" after); Russian persons and organisations also come from natasha's NER
 (:mod:`russian`), which runs offline with the models in its package.
@@ -39,6 +40,15 @@ _ORG_HEAD = re.compile(
 _ORG_NAMED = re.compile(
     rf"\b(?:company|firm|supplier|manufacturer|entity|subsidiary|intermediary|enterprise)\s+"
     rf"(?:named|called|known\s+as)\s+(?P<name>{_CAP}(?:\s+{_CAP}){{0,6}})"
+)
+# A common noun for a business directly before a capitalised name, inside a noun phrase:
+# "the Russian state-owned defense firm Almaz-Antey", "a Chinese company Redlepus". Case
+# matters: the noun is lower case and the name capitalised, so "the firm said" is no name.
+_ORG_APPOSED = re.compile(
+    r"\b(?:the|a|an|its|another)\s+(?:[\w-]+\s+){0,4}?"
+    r"(?:firm|company|manufacturer|maker|supplier|contractor|producer|conglomerate|concern|"
+    r"holding|enterprise|intermediary|distributor|trader|exporter|importer|developer|"
+    rf"subsidiary|affiliate)\s+(?P<name>{_CAP}(?:\s+{_CAP}){{0,4}})"
 )
 # Russian legal forms, short and spelled out, before a quoted or capitalised name.
 RU_FORMS = (
@@ -142,6 +152,10 @@ def _organisations_in(text: str) -> list[Finding]:
             out.append(f)
     for m in _ORG_NAMED.finditer(text):
         f = _finding("organization", text, m.start("name"), m.end("name"), "introduced", 0.75)
+        if f:
+            out.append(f)
+    for m in _ORG_APPOSED.finditer(text):
+        f = _finding("organization", text, m.start("name"), m.end("name"), "apposed", 0.65)
         if f:
             out.append(f)
     for m in _RU_ORG.finditer(text):

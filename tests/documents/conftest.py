@@ -10,7 +10,7 @@ shared files so the suite stays fast.
 from __future__ import annotations
 
 import shutil
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -26,15 +26,22 @@ REUTERS = Path("documents") / "reuters-kupol-garpiya-china.txt"
 OFAC_NETWORK = {"16865", "17258", "46431", "46441"}
 
 
-def slice_ofac(shared_data: Path, out: Path) -> Path:
-    """sdn_2024-05-03.csv and alt_2025-12-24.csv cut to the network plus distractors."""
+def network_and_distractors(ent: str) -> bool:
+    """The Kupol network's OFAC entries and every 25th entry."""
+    return ent in OFAC_NETWORK or (ent.isdigit() and int(ent) % 25 == 0)
+
+
+def slice_ofac(
+    shared_data: Path, out: Path, keep: Callable[[str], bool] = network_and_distractors
+) -> Path:
+    """sdn_2024-05-03.csv and alt_2025-12-24.csv cut to the entries ``keep`` accepts."""
     out.mkdir(parents=True, exist_ok=True)
     src = shared_data / "lists" / "ofac-sdn"
     kept: set[str] = set()
     lines = []
     for line in (src / "sdn_2024-05-03.csv").read_text("utf-8", errors="strict").splitlines():
         ent = line.split(",", 1)[0]
-        if ent in OFAC_NETWORK or (ent.isdigit() and int(ent) % 25 == 0):
+        if keep(ent):
             kept.add(ent)
             lines.append(line)
     (out / "sdn_2024-05-03.csv").write_text("\n".join(lines) + "\n", "utf-8")

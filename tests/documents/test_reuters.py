@@ -11,10 +11,13 @@ from typing import Any
 
 import pytest
 
+from dualtrace.documents.loading import name_index_from_store
 from dualtrace.documents.mentions import NameIndex
 from dualtrace.documents.pipeline import Analysis, analyse
 from dualtrace.sources.documents import Document, ingest_file
-from tests.documents.conftest import REUTERS
+from dualtrace.sources.ofac_sdn import read_ofac_sdn
+from dualtrace.store import Store
+from tests.documents.conftest import REUTERS, slice_ofac
 from tests.documents.rendering import scanned_pdf, text_pdf
 
 KUPOL = {"ofac-46431", "eu-32014r0269-i-entities-141"}
@@ -130,3 +133,20 @@ def test_every_finding_points_at_its_characters_and_page(
     last = analysis.of_kind("place")[-1]
     assert doc.page_of(last.start) == len(doc.pages)
     assert doc.language == "eng"
+
+
+def test_an_unlisted_parent_is_named_not_a_demonym(shared_data: Path, tmp_path: Path) -> None:
+    """With Almaz-Antey absent from the index, Kupol's parent is still "Almaz-Antey".
+
+    The index holds Kupol, TSK Vektor and five real OFAC entries whose names start with
+    "Russian", so "Russian" is a list word; "the Russian state-owned defense firm
+    Almaz-Antey" must still give the firm, found as an organisation by its business noun.
+    """
+    kept = {"46431", "46441", "17755", "18272", "18770", "18995", "24026"}
+    with Store.open(tmp_path / "partial.duckdb") as store:
+        for result in read_ofac_sdn(slice_ofac(shared_data, tmp_path / "ofac", kept.__contains__)):
+            store.load(result.dataset, result.version, result.statements(), result.report)
+        index = name_index_from_store(store)
+    s = summary(analyse((shared_data / REUTERS).read_text("utf-8"), index))
+    parents = {y for rel, x, y in s["relations"] if rel == "subsidiary_of" and x in KUPOL}
+    assert parents == {"Almaz-Antey"}
