@@ -64,6 +64,7 @@ def listings_sql(rule: OwnershipRule, as_of: str) -> str:
 def run_rule(store: Store, rule: OwnershipRule, as_of: str) -> RuleRun:
     """Propagate ``rule`` over the graph already built by :func:`build_graph`."""
     as_of = check_date(as_of) or as_of
+    rule = rule.on(as_of)
     applies, state = rule.state_on(as_of)
     prefix = f"x_{rule.key}"
     engine = DuckDBEngine(store.con)

@@ -6,7 +6,7 @@ reviewed data change, and every derived status can cite the text it applies.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cache
 from importlib import resources
 from typing import Any
@@ -23,9 +23,18 @@ RULES_FILE = "ownership_rules.yaml"
 
 @dataclass(frozen=True, slots=True)
 class Period:
+    """A stretch of time a rule (or a suspension) covers, with the text that set it.
+
+    Guidance changes its test over time (the EU's "more than 50%" became "50% or more"
+    in July 2024), so a period may carry its own threshold and comparison; ``None``
+    means the rule's own.
+    """
+
     start: str
     end: str | None
     citation: str
+    threshold: float | None = None
+    inclusive: bool | None = None
 
     def covers(self, day: str) -> bool:
         return self.start <= day and (self.end is None or day <= self.end)
@@ -79,6 +88,21 @@ class OwnershipRule:
         first = min((p.start for p in self.in_force), default="?")
         return False, f"{self.title} not in force on {day} (effective {first})"
 
+    def on(self, day: str) -> OwnershipRule:
+        """The rule with the threshold and comparison of the period covering ``day``.
+
+        A judgement as of a past date must apply the test in force then, not today's.
+        """
+        for p in self.in_force:
+            if p.covers(day) and (p.threshold is not None or p.inclusive is not None):
+                params = replace(
+                    self.params,
+                    threshold=self.params.threshold if p.threshold is None else p.threshold,
+                    inclusive=self.params.inclusive if p.inclusive is None else p.inclusive,
+                )
+                return replace(self, params=params)
+        return self
+
     @property
     def threshold_words(self) -> str:
         op = "or more" if self.params.inclusive else "(more than)"
@@ -94,13 +118,32 @@ def _str_tuple(data: dict[str, Any], key: str) -> tuple[str, ...]:
     return tuple(value)
 
 
+def _comparison(value: Any, field: str) -> bool:
+    """True for 'ge' (inclusive), False for 'gt'; anything else is an InputError."""
+    if value not in ("ge", "gt"):
+        raise InputError("comparison must be 'ge' or 'gt'", file=RULES_FILE, field=field)
+    return bool(value == "ge")
+
+
 def _periods(data: dict[str, Any], key: str) -> tuple[Period, ...]:
     out = []
     for item in data.get(key) or []:
         start = check_date(str(item["from"]), f"{key}.from")
         end = check_date(str(item["to"]), f"{key}.to") if item.get("to") else None
         assert start is not None
-        out.append(Period(start, end, str(item.get("citation", ""))))
+        out.append(
+            Period(
+                start,
+                end,
+                str(item.get("citation", "")),
+                threshold=float(item["threshold"]) if "threshold" in item else None,
+                inclusive=(
+                    _comparison(item["comparison"], f"{key}.comparison")
+                    if "comparison" in item
+                    else None
+                ),
+            )
+        )
     return tuple(out)
 
 
@@ -115,15 +158,14 @@ def parse_rules(text: str) -> dict[str, OwnershipRule]:
     version = str(doc.get("version", ""))
     rules: dict[str, OwnershipRule] = {}
     for key, data in doc["rules"].items():
-        if data.get("comparison") not in ("ge", "gt"):
-            raise InputError("comparison must be 'ge' or 'gt'", file=RULES_FILE, field=key)
+        inclusive = _comparison(data.get("comparison"), key)
         listing = data.get("listing") or {}
         rules[key] = OwnershipRule(
             key=key,
             title=str(data["title"]),
             params=PropagationParams(
                 threshold=float(data["threshold"]),
-                inclusive=data["comparison"] == "ge",
+                inclusive=inclusive,
                 aggregate=bool(data["aggregate"]),
                 control_counts=bool(data["control_counts"]),
             ),

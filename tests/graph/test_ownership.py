@@ -102,6 +102,42 @@ def test_shipped_rule_parameters_say_what_each_regime_says() -> None:
     assert any("50% or more of the proprietary rights" in c for c in get_rule("eu").citations)
 
 
+def test_eu_applies_the_test_in_force_on_the_as_of_date() -> None:
+    """Before the Best Practices' update of 3 July 2024 the EU test was "more than 50%"."""
+    from dualtrace.judge.ownership_rules import get_rule
+
+    eu = get_rule("eu")
+    before, after = eu.on("2024-07-02"), eu.on("2024-07-03")
+    assert before.threshold_words == "more than 50%"
+    assert after.threshold_words == "50% or more" and after.params == EU
+    assert "more than 50%" in before.state_on("2024-07-02")[1]
+    assert "3 July 2024" in after.state_on("2024-07-03")[1]
+    edges: list[Edge] = [("X", "A", 50, False), ("X", "D", 25, False), ("Y", "D", 25, False)]
+    assert blocked(edges, ["X", "Y"], before.params) == {"X": 0, "Y": 0}
+    assert blocked(edges, ["X", "Y"], after.params) == {"X": 0, "Y": 0, "A": 1, "D": 1}
+    assert get_rule("ofac").on("2020-01-01") is get_rule("ofac")
+
+
+def test_a_period_comparison_must_be_ge_or_gt() -> None:
+    from dualtrace.errors import InputError
+    from dualtrace.judge.ownership_rules import parse_rules
+
+    text = """
+rules:
+  eu:
+    title: t
+    threshold: 50
+    comparison: ge
+    aggregate: true
+    control_counts: true
+    in_force:
+      - from: "2014-03-17"
+        comparison: gte
+"""
+    with pytest.raises(InputError, match=r"in_force\.comparison"):
+        parse_rules(text)
+
+
 def test_uk_does_not_aggregate_different_designated_persons() -> None:
     edges: list[Edge] = [("X", "A", 30, False), ("Y", "A", 30, False)]
     assert blocked(edges, ["X", "Y"], EU) == {"X": 0, "Y": 0, "A": 1}
