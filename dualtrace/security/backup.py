@@ -23,10 +23,22 @@ import duckdb
 import orjson
 
 from dualtrace.errors import InputError, StoreError
-from dualtrace.security.audit import AuditLog, anchor_path_for, record_event, write_anchor
+from dualtrace.security.audit import (
+    AuditLog,
+    anchor_path_for,
+    drain_journal,
+    forget_store,
+    journal_path_for,
+    record_event,
+    write_anchor,
+)
 from dualtrace.store import Store
 
 MANIFEST_TABLE = "_dualtrace_backup"
+# Stores a server in this process holds open (``dualtrace serve``): DuckDB's file lock
+# stops a restore from another process, but not one from this process, which would
+# share the server's open database and swap the file under it.
+_SERVED: dict[str, int] = {}
 CHECKSUM_SUFFIX = ".sha256"
 # Fault injection for the crash tests: when set to a file path, backup and restore
 # touch that file once the copy is written, then sleep before making it final.
@@ -208,19 +220,42 @@ def read_manifest(path: Path) -> Manifest:
     return manifest
 
 
+def hold_store(store_path: Path) -> None:
+    """Mark ``store_path`` as served by this process: :func:`restore` refuses it."""
+    key = str(store_path.resolve())
+    _SERVED[key] = _SERVED.get(key, 0) + 1
+
+
+def release_store(store_path: Path) -> None:
+    key = str(store_path.resolve())
+    if _SERVED.get(key, 0) <= 1:
+        _SERVED.pop(key, None)
+    else:
+        _SERVED[key] -= 1
+
+
 def restore(source: Path, store_path: Path, actor: str) -> Manifest:
     """Replace the store at ``store_path`` with the verified backup ``source``.
 
     The current store (if any) is kept as ``<store>.pre-restore`` and the audit log
-    records the restore, so rolling back is itself on record.
+    records the restore, so rolling back is itself on record. Refused while a server
+    holds the store (in another process DuckDB's lock refuses it; in this one
+    :func:`hold_store` does), since it would go on serving and auditing the old file.
     """
     manifest = read_manifest(source)
     store_path = store_path.resolve()
+    if str(store_path) in _SERVED:
+        raise StoreError(
+            f"{store_path}: the store is being served (dualtrace serve); stop the server "
+            "before restoring"
+        )
     store_path.parent.mkdir(parents=True, exist_ok=True)
     if store_path.exists():
-        # Proves no other process has the store open, and folds its WAL into the file
-        # so the stale WAL cannot be replayed onto the restored file.
+        # Proves no other process has the store open, folds its WAL into the file so
+        # the stale WAL cannot be replayed onto the restored file, and moves any audit
+        # journal left by a crashed server into the old store (kept as .pre-restore).
         with Store.open(store_path) as old:
+            drain_journal(old.con, remove=True)
             old.con.execute("CHECKPOINT")
         shutil.copy2(store_path, Path(f"{store_path}.pre-restore"))
     partial = store_path.with_name(f".{store_path.name}.restore-{os.getpid()}")
@@ -244,10 +279,12 @@ def restore(source: Path, store_path: Path, actor: str) -> Manifest:
             )
         _fault_point()
         Path(f"{store_path}.wal").unlink(missing_ok=True)
+        journal_path_for(store_path).unlink(missing_ok=True)
         os.replace(partial, store_path)
     except BaseException:
         _discard(partial)
         raise
+    forget_store(store_path)  # a head cached in this process belongs to the old file
     with Store.open(store_path) as store:
         log = AuditLog(store.con)
         seq, head = log.head()

@@ -495,9 +495,10 @@ class AuthMiddleware:
 
         start: Message | None = None
         recorded = False
+        refused = False
 
         async def record(status: int) -> None:
-            nonlocal recorded
+            nonlocal recorded, refused
             recorded = True
             details: dict[str, Any] = {
                 "method": scope.get("method"),
@@ -511,23 +512,33 @@ class AuthMiddleware:
                 details["body"] = bytes(seen).decode("utf-8", "replace")
                 details["body_sha256"] = digest.hexdigest()
             target = str(scope.get("path", "/"))
-            if rule.durable:
-                await self.ctx.audit.append_async(
-                    principal.actor, rule.action or "", target, details
-                )
-            else:
-                self.ctx.audit.append(
-                    principal.actor, rule.action or "", target, details, wait=False
-                )
+            try:
+                if rule.durable:
+                    await self.ctx.audit.append_async(
+                        principal.actor, rule.action or "", target, details
+                    )
+                else:
+                    self.ctx.audit.append(
+                        principal.actor, rule.action or "", target, details, wait=False
+                    )
+            except (DualtraceError, duckdb.Error, OSError, RuntimeError) as exc:
+                # Not on record, so not answered: the client gets a clear 503 instead
+                # of a result nobody can account for later.
+                refused = True
+                await send_plain(send, 503, f"the audit log cannot record this request: {exc}")
 
         async def holding_send(message: Message) -> None:
             nonlocal start
+            if refused:
+                return
             if message["type"] == "http.response.start":
                 start = message
                 return
             if message["type"] == "http.response.body" and start is not None:
                 if not recorded:
                     await record(int(start["status"]))
+                    if refused:
+                        return
                 await send(start)
                 start = None
             await send(message)
@@ -535,7 +546,7 @@ class AuthMiddleware:
         await self.app(scope, recording_receive, holding_send)
         if not recorded:
             await record(int(start["status"]) if start is not None else 500)
-        if start is not None:
+        if start is not None and not refused:
             await send(start)
 
 

@@ -22,7 +22,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from pydantic import BaseModel, Field
 
 from dualtrace.errors import DualtraceError, InputError, NotFoundError, StoreError
-from dualtrace.security.backup import backup
+from dualtrace.security.backup import backup, hold_store, release_store
 from dualtrace.security.http_auth import (
     CSRF_COOKIE,
     SESSION_COOKIE,
@@ -418,7 +418,19 @@ def secure_store_app(
     @asynccontextmanager
     async def lifespan(a: Any) -> AsyncIterator[Any]:
         async with inner(a) as state:
-            yield state
+            # Hold the store (read-write, so DuckDB's file lock) from start-up, not from
+            # the first request: a ``dualtrace restore`` in another process is refused
+            # for the server's whole life instead of swapping the file under an index
+            # and an audit chain built from the old one; one in this process is refused
+            # by ``served_stores``.
+            if store_path is not None:
+                connection()
+                hold_store(Path(store_path))
+            try:
+                yield state
+            finally:
+                if store_path is not None:
+                    release_store(Path(store_path))
         ctx.close()
         with lock:
             for store in holder:
