@@ -106,7 +106,9 @@ class AcronymTable:
         for f in forms:
             if f.raw_tokens and f.text not in firsts:
                 firsts[f.text] = f
-        forms = list(firsts.values())
+        # in text order: at most MAX_EXPANSIONS are kept per acronym, first come first
+        # kept, and the store's order of one entity's names is not fixed
+        forms = [firsts[text] for text in sorted(firsts)]
         self.translations.learn(forms)
         lowered = [tuple(t.lower() for t in f.raw_tokens) for f in forms]
         learned = 0

@@ -51,8 +51,14 @@ NEAR_BEST = 0.8
 MIN_LETTERS = 3
 _ENDINGS = re.compile(r"(?:ogo|ego|omu|emu|ami|iami|ih|im|om|em|am|ah|ai|ii|s|[aeiou])+$")
 NULL = ""
-# hash of the learned sentence pairs -> (equivalents, translate) of the last freeze
-_LAST_FREEZE: dict[int, tuple[dict[str, frozenset[str]], dict[str, str]]] = {}
+# The learned sentence pairs of the last freeze -> its (equivalents, translate). The
+# index learns the same alias groups twice; the estimate is a pure function of the
+# sentences (order-independent, see ``_estimate``), so reusing it, even for another
+# index with the very same sentences, cannot change a result.
+_LAST_FREEZE: dict[
+    tuple[frozenset[object], frozenset[object]],
+    tuple[dict[str, frozenset[str]], dict[str, str]],
+] = {}
 
 
 @lru_cache(maxsize=262144)
@@ -81,6 +87,11 @@ def _anchored(left: tuple[str, ...], right: tuple[str, ...]) -> tuple[list[str],
     )
 
 
+def _most_common(words: Counter[str]) -> str:
+    """The most frequent word; the alphabetically first among equally frequent ones."""
+    return min(words.items(), key=lambda kv: (-kv[1], kv[0]))[0]
+
+
 def _usable(token: str) -> bool:
     return len(token) >= MIN_LETTERS and not any(ch.isdigit() for ch in token)
 
@@ -105,8 +116,11 @@ class TranslationTable:
         for f in forms:
             if f.tokens and f.text not in first:
                 first[f.text] = f
-        sources = [f for f in first.values() if f.system != "latin"]
-        targets = [f for f in first.values() if f.system == "latin"]
+        # in text order, not the order the store returned the names in: which of two
+        # Latin names is written first decides how their pair is oriented
+        ordered = [first[text] for text in sorted(first)]
+        sources = [f for f in ordered if f.system != "latin"]
+        targets = [f for f in ordered if f.system == "latin"]
         pairs: set[tuple[tuple[str, ...], tuple[str, ...]]] = set()
         latin: set[tuple[tuple[str, ...], tuple[str, ...]]] = set()
         candidates = [(s, t, False) for s in sources for t in targets]
@@ -133,7 +147,7 @@ class TranslationTable:
         source_words: Counter[str] = Counter()
         for src, _ in self.sentences:
             source_words.update(src)
-        for (a, b), n in self.unoriented.items():
+        for (a, b), n in sorted(self.unoriented.items()):
             a_score = sum(source_words[w] for w in a)
             b_score = sum(source_words[w] for w in b)
             src, tgt = (b, a) if b_score > a_score else (a, b)
@@ -175,7 +189,7 @@ class TranslationTable:
         equivalences and for the acronym table's translated variants); the estimate
         is a pure function of what was learned, so the second freeze reuses the first.
         """
-        key = hash((frozenset(self.sentences.items()), frozenset(self.unoriented.items())))
+        key = (frozenset(self.sentences.items()), frozenset(self.unoriented.items()))
         cached = _LAST_FREEZE.get(key)
         if cached is not None:
             self.equivalents, self.translate = cached
@@ -189,7 +203,8 @@ class TranslationTable:
 
     def _estimate(self) -> None:
         self._orient()
-        data = [(s, t, n) for (s, t), n in self.sentences.items()]
+        # sorted: floating-point sums and ties must not depend on hash or load order
+        data = sorted((s, t, n) for (s, t), n in self.sentences.items())
         forward = self._model1(data)  # p(english stem | source stem)
         backward = self._model1([(t, s, n) for s, t, n in data])  # p(source | english)
         support: Counter[tuple[str, str]] = Counter()
@@ -203,7 +218,7 @@ class TranslationTable:
         for (t, _s), p in backward.items():
             best_bwd[t] = max(best_bwd[t], p)
         kept: list[tuple[str, str, float]] = []
-        for (s, t), n in support.items():
+        for (s, t), n in sorted(support.items()):
             if n < MIN_ENTITIES or s == t:
                 continue
             pf = forward.get((s, t), 0.0)
@@ -223,7 +238,7 @@ class TranslationTable:
             for y in t_words:
                 eq[y].update(s_words)
             if p > best_target.get(s, (0.0, ""))[0]:
-                best_target[s] = (p, t_words.most_common(1)[0][0])
+                best_target[s] = (p, _most_common(t_words))
         self.equivalents = {k: frozenset(v) for k, v in eq.items()}
         self.translate = {s: t for s, (_, t) in best_target.items()}
 

@@ -171,21 +171,31 @@ def build_record(
             sites.update(_domain(v) for v in values)
     if not any(p in ("name", "alias") for p, _ in name_values) and schema.is_a("Person"):
         name_values.extend(("name", n) for n in _person_names(props))
+    # Every name as written first, learned variants after: a variant (discounted) must
+    # never take the place of a name the entity really has with the same tokens, or
+    # the score would depend on the order the store returned the values in.
+    # names, then the other name properties, each in text order: the store does not
+    # return one entity's values in a fixed order, and ties between equally good name
+    # pairs, and which form a shared variant is explained by, follow this order
+    name_values.sort(key=lambda pv: (pv[0] != "name", pv[0], pv[1]))
     seen: set[tuple[tuple[str, ...], bool]] = set()
+    written: list[tuple[NameForm, bool, str]] = []
     for prop_name, full_value in name_values:
         weak = prop_name in WEAK_NAME_PROPS
-        forms = [f for value in name_variants(full_value) for f in name_forms(value)]
-        for form in forms:
-            key = (form.tokens, weak)
-            if key not in seen:
-                seen.add(key)
-                names.append(NameEntry(form, form.tokens, weak, prop_name))
-            if acronyms is not None:
-                for tokens, note in acronyms.variants(form.tokens):
-                    vkey = (tokens, weak)
-                    if vkey not in seen:
-                        seen.add(vkey)
-                        names.append(NameEntry(form, tokens, weak, prop_name, note))
+        for value in name_variants(full_value):
+            for form in name_forms(value):
+                written.append((form, weak, prop_name))
+                key = (form.tokens, weak)
+                if key not in seen:
+                    seen.add(key)
+                    names.append(NameEntry(form, form.tokens, weak, prop_name))
+    if acronyms is not None:
+        for form, weak, prop_name in written:
+            for tokens, note in acronyms.variants(form.tokens):
+                vkey = (tokens, weak)
+                if vkey not in seen:
+                    seen.add(vkey)
+                    names.append(NameEntry(form, tokens, weak, prop_name, note))
     symbols = name_symbols([v for _, v in name_values]) if schema.is_a("Person") else {}
     caption_values = props.get("name") or [v for _, v in name_values] or [entity_id]
     return Record(
