@@ -64,6 +64,8 @@ class Tally:
     top1: int = 0
     scored_pairs: int = 0
     seconds: float = 0.0
+    # dualtrace's false positives on negatives, for --show-false-positives
+    false_positives: list[str] = field(default_factory=list)
 
     def row(self) -> dict[str, str]:
         p = self.tp / (self.tp + self.fp) if self.tp + self.fp else 0.0
@@ -144,6 +146,12 @@ def run(
                     t.top1 += 1
             elif matched:
                 t.fp += 1
+                if name == "dualtrace":
+                    top = results[0]
+                    nf = next(f for f in top.score.features if f.name == "name_match")
+                    t.false_positives.append(
+                        f"{top.score.score:.3f} {top.record.id} ({top.record.caption}): {nf.detail}"
+                    )
 
 
 def yente_bench(
@@ -181,6 +189,7 @@ def yente_bench(
     if shared < negatives:
         rest["dualtrace"].fp += tallies["dualtrace"].fp
         rest["dualtrace"].seconds += tallies["dualtrace"].seconds
+        rest["dualtrace"].false_positives[:0] = tallies["dualtrace"].false_positives
         for m in ALGOS:
             rest[m].fp = -1
         out[f"negatives ({2 * negatives:,} persons, dualtrace only)"] = rest
@@ -276,6 +285,11 @@ def main() -> None:
         default=None,
         help="rows per negatives file nomenklatura also scores (default: all of --negatives)",
     )
+    parser.add_argument(
+        "--show-false-positives",
+        action="store_true",
+        help="list dualtrace's false positives on the negatives (query, match, name detail)",
+    )
     args = parser.parse_args()
     store_path = ensure_bench_store(args.store)
     started = time.monotonic()
@@ -302,6 +316,13 @@ def main() -> None:
                   + " ".join(f"{rows[m][metric]:>10}" for m in MATCHERS))  # fmt: skip
         print(f"{'':<48} {'n':<6} {n:>10}")
     print()
+    if args.show_false_positives:
+        # the last negatives section holds them all (the first is its nomenklatura share)
+        label = [k for k in sections if k.startswith("negatives")][-1]
+        print(f"dualtrace false positives, {label}:")
+        for line in sections[label]["dualtrace"].false_positives:
+            print(f"  {line}")
+        print()
     print("CPU seconds spent scoring (dualtrace includes retrieval; nomenklatura scores "
           "the retrieved candidates):")  # fmt: skip
     for m in MATCHERS:
