@@ -604,7 +604,7 @@ class AuditLog:
     def _write_batch(self, batch: list[_Pending]) -> None:
         """Record ``batch`` (``_WRITE_LOCK`` held): chained after the head, appended to
         the journal and fsync'd, or for an in-memory store committed in one transaction;
-        then the anchor, then each waiter is told."""
+        then each waiter is told, then the anchor is moved."""
         items = [(i.actor, i.action, i.target, i.details) for i in batch]
         try:
             self._check_same_file()
@@ -625,11 +625,18 @@ class AuditLog:
         head = (entries[-1].seq, entries[-1].hash)
         if self.file is not None:
             _HEADS[self.file] = (self._identity, *head)
-        if self.anchor_path is not None:
-            write_anchor(self.anchor_path, *head)
+        # The entries are durable (journal fsync'd, or committed): answer first, then
+        # move the anchor. It is a tripwire against deleting the newest entries, not
+        # their record, and its file replace cost ~2 ms of wall time per batch that
+        # every waiting request paid.
         for item, entry in zip(batch, entries, strict=True):
             item.entry = entry
             item.settle()
+        if self.anchor_path is not None:
+            try:
+                write_anchor(self.anchor_path, *head)
+            except OSError as exc:  # verify reports a stale anchor; the writer goes on
+                log.warning("audit anchor %s not updated: %s", self.anchor_path, exc)
 
     def _commit(self, items: list[tuple[str, str, str, str]]) -> list[AuditEntry]:
         cur = self.con.cursor()

@@ -98,3 +98,44 @@ def test_a_dead_worker_means_inline_scoring(clients: tuple[TestClient, TestClien
         assert resp.status_code == 200
     assert pool.broken
     assert resp.json() == screen(inline, key, body_for(NAMES[0])).json()
+
+
+def _echo(index: Any, value: bytes, delay: float) -> bytes:
+    """Scored in a worker: waits ``delay`` seconds, then answers ``value``."""
+    import time
+
+    time.sleep(delay)
+    return value + b" from " + str(os.getpid()).encode()
+
+
+def _refuse(index: Any, text: str) -> bytes:
+    raise ValueError(text)
+
+
+def test_a_cancelled_request_never_hands_its_answer_to_the_next() -> None:
+    """A client that goes away mid-call: its worker's answer is read and dropped, and
+    the next request on that worker gets its own answer; errors come back as raised."""
+    import asyncio
+
+    pool = ScoringPool(object(), 1)  # type: ignore[arg-type]
+    try:
+
+        async def scenario() -> tuple[bytes | None, bytes | None]:
+            first = asyncio.ensure_future(pool.run(_echo, b"first", 0.5))
+            await asyncio.sleep(0.1)
+            first.cancel()
+            with pytest.raises(asyncio.CancelledError):
+                await first
+            second = await pool.run(_echo, b"second", 0.0)
+            with pytest.raises(ValueError, match="no such schema"):
+                await pool.run(_refuse, "no such schema")
+            third = await pool.run(_echo, b"third", 0.0)
+            return second, third
+
+        second, third = asyncio.run(scenario())
+        assert second is not None and second.startswith(b"second from ")
+        assert third is not None and third.startswith(b"third from ")
+        assert int(second.rsplit(b" ", 1)[1]) in pool.pids
+    finally:
+        pool.close()
+    assert pool.broken
