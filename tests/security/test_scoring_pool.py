@@ -16,6 +16,7 @@ import pytest
 from dualtrace.security.accounts import Accounts
 from dualtrace.security.roles import Role
 from dualtrace.show.api.app import create_app
+from dualtrace.show.api.models import SearchResponse
 from dualtrace.show.api.scoring_pool import ScoringPool
 from dualtrace.store import Store
 from tests.security.ofac_slice import cut_ofac_slice, load_ofac
@@ -85,6 +86,30 @@ def test_workers_answer_as_the_server_does_and_are_audited(
     assert len(entries) == len(NAMES) + 2 and audit.verify().ok
     bad = {"queries": {"q": {"schema": "NoSuchSchema", "properties": {"name": ["x"]}}}}
     a, b = screen(pooled, key, bad), screen(inline, key, bad)
+    assert a.status_code == b.status_code == 400 and a.json() == b.json()
+
+
+def test_searches_are_scored_in_workers_with_the_documented_shape(
+    clients: tuple[TestClient, TestClient, str],
+) -> None:
+    pooled, inline, key = clients
+    auth = {"Authorization": f"Bearer {key}"}
+    for params in (
+        {"q": NAMES[0]},
+        {"q": NAMES[1], "limit": "3", "offset": "1"},
+        {"q": "Havana", "schema": "Company"},
+        {"q": "  "},
+    ):
+        a = pooled.get("/search", params=params, headers=auth)
+        b = inline.get("/search", params=params, headers=auth)
+        assert a.status_code == b.status_code == 200
+        assert a.json() == b.json()
+        # built directly, but exactly the shape the OpenAPI document promises
+        assert SearchResponse.model_validate(a.json()).model_dump(by_alias=True) == a.json()
+    top = pooled.get("/search", params={"q": NAMES[0]}, headers=auth).json()["results"][0]
+    assert "BANCO NACIONAL DE CUBA" in top["caption"].upper()
+    a = pooled.get("/search", params={"q": "x", "schema": "NoSuchSchema"}, headers=auth)
+    b = inline.get("/search", params={"q": "x", "schema": "NoSuchSchema"}, headers=auth)
     assert a.status_code == b.status_code == 400 and a.json() == b.json()
 
 
