@@ -175,7 +175,7 @@ def served_store(shared_data: Path, tmp_path: Path) -> Iterator[tuple[Path, str,
 def screen(client: TestClient, key: str) -> int:
     body = {"queries": {"q": {"schema": "Company", "properties": {"name": ["Banco de Cuba"]}}}}
     resp = client.post("/match/default", json=body, headers={"Authorization": f"Bearer {key}"})
-    return resp.status_code
+    return int(resp.status_code)
 
 
 def test_restore_is_refused_while_a_server_holds_the_store(
