@@ -485,6 +485,47 @@ def single_token_name(query: Record, candidate: Record, ctx: Context) -> FtResul
     return FtResult(-1.0, f"only '{tok}' matched")
 
 
+# Unmatched name parts this similar (1 - edits / length) may be two spellings of one
+# name that the alignment's typo tolerance did not reach ("Chong"/"Jong", "Ho"/"Hu");
+# only parts less alike than this are different names.
+LOOSE_SIMILARITY = 0.5
+
+
+def _loosely_same(a: str, b: str) -> bool:
+    """Two unmatched name parts that could still be one name (spelling, initial)."""
+    if len(a) == 1 or len(b) == 1:
+        return a[0] == b[0]
+    return 1.0 - levenshtein(a, b) / max(len(a), len(b)) >= LOOSE_SIMILARITY
+
+
+def name_conflict(query: Record, candidate: Record, ctx: Context) -> FtResult:
+    """Penalty when both person names keep parts the other lacks (different given names)."""
+    if not (query.is_person and candidate.is_person):
+        return FtResult(0.0)
+    nm = ctx.best_names(query, candidate)
+    if nm is None or not nm.alignment.pairs:
+        return FtResult(0.0)
+    al = nm.alignment
+    q_left = [t for t in al.query_left if not is_patronymic(t)]
+    c_left = [t for t in al.candidate_left if not is_patronymic(t)]
+    if not q_left or not c_left:
+        return FtResult(0.0)
+    conflicting = [q for q in q_left if not any(_loosely_same(q, c) for c in c_left)]
+    if not conflicting:
+        return FtResult(0.0)
+    # one conflicting part of a three-part name is a different person; of a five-part
+    # name (Arabic nasab, extra honorifics) it is weaker evidence
+    share = len(conflicting) / (len(al.pairs) + len(al.query_left))
+    return FtResult(
+        -min(1.0, CONFLICT_SHARE_FULL * share),
+        f"query has {' '.join(conflicting)} where the candidate has {' '.join(c_left)}",
+    )
+
+
+# Share of a query name's parts in conflict at which the penalty is full.
+CONFLICT_SHARE_FULL = 3.0
+
+
 def weak_alias(query: Record, candidate: Record, ctx: Context) -> FtResult:
     """Penalty when the best name is a weak alias (the list itself says it is unreliable)."""
     nm = ctx.best_names(query, candidate)

@@ -29,6 +29,7 @@ FEATURES: tuple[tuple[Feature, float, float], ...] = (
     (ft.name_match, 7.3, 0.0),
     (ft.name_information, 0.0, 2.2),
     (ft.single_token_name, 0.0, 1.6),
+    (ft.name_conflict, 0.0, 1.6),
     (ft.weak_alias, 0.0, 1.0),
     (ft.legal_form_mismatch, 0.0, 0.4),
     (ft.identifier_match, 4.5, 0.0),

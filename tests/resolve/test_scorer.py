@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+from pathlib import Path
 from typing import Any
 
 import dualtrace
@@ -135,3 +137,59 @@ def test_cross_script_given_names_via_rigour_symbols() -> None:
 def test_missing_patronymic_costs_little() -> None:
     cand = _ent("Person", "Sergey Valeryevich AKSYONOV")
     assert dualtrace.score_pair(_ent("Person", "Sergey Aksyonov"), cand).match
+
+
+def _eu_record(shared_data: Path, celex: str, annex: str, record_id: str) -> dict[str, Any]:
+    """An EU journal person's names, verbatim from the consolidated CSV."""
+    path = shared_data / "lists" / "eu-journal" / "consolidated" / f"{celex}.csv"
+    with path.open(encoding="utf-8", newline="") as fh:
+        for row in csv.DictReader(fh):
+            if row["annex"] == annex and row["recordId"] == record_id:
+                names = [n for n in (row["name"], row["alias"]) if n]
+                return {"schema": "Person", "properties": {"name": names}}
+    raise AssertionError(f"{celex} annex {annex} record {record_id} not found")
+
+
+def _negative_name(shared_data: Path, line: int) -> str:
+    """full_name of a row of yente's negatives_global.csv (1-based file line)."""
+    path = shared_data / "matching" / "yente-screening-bench" / "negatives_global.csv"
+    with path.open(encoding="utf-8", newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    return rows[line - 2]["full_name"]
+
+
+def test_different_given_name_syllable_is_a_conflict(shared_data: Path) -> None:
+    """성호 김 (a yente negative) shares two of three syllables with KIM Sung Su / 김성수
+    (EU 32017R1509 annex XVI.A #14): the other given-name syllable differs on both sides."""
+    listed = _eu_record(shared_data, "32017R1509", "XVI.A", "14")
+    query = _negative_name(shared_data, 9122)
+    assert query == "성호 김"
+    res = dualtrace.score_pair({"schema": "Person", "properties": {"name": [query]}}, listed)
+    conflict = next(f for f in res.features if f.name == "name_conflict")
+    assert conflict.contribution < -1.0
+    assert "ho" in (conflict.detail or "") and "su" in (conflict.detail or "")
+    assert res.score < DEFAULT_THRESHOLD - 0.3
+    # the listed name itself, in Hangul or Latin, still matches
+    for own in ("김성수", "Kim Sung Su"):
+        same = dualtrace.score_pair({"schema": "Person", "properties": {"name": [own]}}, listed)
+        assert same.match, own
+        assert all(f.contribution == 0 for f in same.features if f.name == "name_conflict")
+
+
+def test_spelling_variants_and_patronymics_are_not_conflicts() -> None:
+    """Parts that may be one name spelt two ways (Chong/Jong), initials and
+    patronymics present on one side only do not count as different names."""
+    for query, listed in (
+        ("Kim Jong Un", "KIM Chong Un"),
+        ("Sergey V. Aksyonov", "Sergey Valeryevich AKSYONOV"),
+        ("Vladimir Putin", "Vladimir Vladimirovich PUTIN"),
+    ):
+        res = dualtrace.score_pair(_ent("Person", query), _ent("Person", listed))
+        conflict = next(f for f in res.features if f.name == "name_conflict")
+        assert conflict.contribution == 0, (query, listed, conflict.detail)
+    other = dualtrace.score_pair(
+        _ent("Person", "John Michael Smith"), _ent("Person", "John Robert Smith")
+    )
+    assert not other.match
+    conflict = next(f for f in other.features if f.name == "name_conflict")
+    assert conflict.contribution < 0 and "robert" in (conflict.detail or "")
