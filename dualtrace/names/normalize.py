@@ -24,6 +24,7 @@ from rigour.names import extract_org_types, remove_org_types, tokenize_name
 from rigour.text.stopwords import is_stopword
 from rigour.text.translit import ascii_text
 
+from dualtrace.names.hangul import SYSTEMS as HANGUL_ROMANISATIONS
 from dualtrace.names.hangul import hangul_renderings, has_hangul
 from dualtrace.names.japanese import KANJI_NAME_LENGTH, has_kana, romanize_japanese
 from dualtrace.names.romanize import (
@@ -81,6 +82,8 @@ _HAN_LEGAL = re.compile("(股份有限公司)|(?:有限责任公司|有限公司
 _JAPANESE_LEGAL = re.compile("(株式会社)|(?:有限会社|合同会社)")
 # Scientific and GOST spellings use x for х and diacritics for hushing sounds; folding
 # them to their BGN/PCGN digraphs before keying keeps one key per Russian word.
+# The systems hangul_renderings names its renderings by (and "mixed" for mixtures).
+HANGUL_SYSTEMS = frozenset({*HANGUL_ROMANISATIONS, "mixed"})
 _PRE_KEY = str.maketrans({"č": "ch", "š": "sh", "ž": "zh", "è": "e", "ë": "e", "x": "kh"})
 
 
@@ -214,14 +217,18 @@ def split_legal_forms(text: str) -> tuple[str, frozenset[str]]:
 SHORT_NAME_TOKENS = 3
 
 
-def _tokens(text: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
-    """(keys, raw tokens) of the non-stop-word tokens of an already-romanised text."""
+def _tokens(text: str, stopwords: bool = True) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """(keys, raw tokens) of the non-stop-word tokens of an already-romanised text.
+
+    ``stopwords=False`` keeps every token: romanised Hangul syllables are never
+    function words, though many spell one in some language ("do", "un", "in", "an").
+    """
     keys: list[str] = []
     raw: list[str] = []
     toks = [t for t in _SPLIT.split(text) if t]
     short = len(toks) <= SHORT_NAME_TOKENS
     for tok in toks:
-        if is_stopword(tok) and not (short and len(tok) <= 2):
+        if stopwords and is_stopword(tok) and not (short and len(tok) <= 2):
             continue
         key = token_key(tok)
         if key:
@@ -279,9 +286,17 @@ def name_forms(text: str) -> tuple[NameForm, ...]:
             rendered = rendered.translate(_PRE_KEY)
         if not rendered.isascii():
             rendered = ascii_text(rendered)
-        # Romanised legal forms ("obshchestvo s ogranichennoi ...") only show up now.
-        rendered, more_legal = split_legal_forms(clean_name(rendered))
-        keys, raw = _tokens(rendered)
+        if system in HANGUL_SYSTEMS:
+            # legal forms were taken from the Hangul text; romanised syllables are
+            # neither legal forms nor stop words ("구" = Ku, a legal form to rigour;
+            # "도" = Do, "은" = Un: stop words), and dropping one lost a surname or a
+            # given-name syllable, leaving a shorter name that matched other people
+            more_legal: frozenset[str] = frozenset()
+            keys, raw = _tokens(clean_name(rendered), stopwords=False)
+        else:
+            # Romanised legal forms ("obshchestvo s ogranichennoi ...") only show up now.
+            rendered, more_legal = split_legal_forms(clean_name(rendered))
+            keys, raw = _tokens(rendered)
         if keys in seen:
             continue
         seen.add(keys)

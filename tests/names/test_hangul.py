@@ -87,3 +87,15 @@ def test_eu_dprk_person_names_match_their_latin_names() -> None:
         {"schema": "Person", "properties": {"name": ["KIM Yong Chol", "KIM Young-Chol"]}},
     )
     assert kim.match
+
+
+def test_romanised_syllables_are_neither_stop_words_nor_legal_forms() -> None:
+    """Names from yente's negatives: 구 romanises to "ku" (a legal form to rigour), 도
+    to "do" and 은 to "un" (stop words); dropping them left a shorter name that
+    matched other listed people (지연 구 aligned with 전지부 on "ji yeon" alone)."""
+    for name, part in (("지연 구", "ku"), ("도윤 서영 최", "do"), ("은주 병철 김", "un")):
+        forms = name_forms(name)
+        assert forms
+        assert any(part in f.raw_tokens for f in forms), (name, forms)
+        # every form keeps the surname and the given name (as syllables or one word)
+        assert all(len(f.tokens) >= 3 for f in forms), (name, forms)
