@@ -22,11 +22,15 @@ are computed exactly and the address feature is bounded by its weight.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
+import numpy as np
+import numpy.typing as npt
+from rigour._core import raw_levenshtein_cutoff
+
 from dualtrace.resolve import features as ft
-from dualtrace.resolve.features import NameStat, TokenWeight, token_similarity
+from dualtrace.resolve.features import NameStat, TokenWeight
 from dualtrace.resolve.records import Record
 from dualtrace.resolve.scorer import BASE_LOG_ODDS
 
@@ -128,6 +132,7 @@ class QueryBound:
         self.initials = frozenset(t for t in tokens if len(t) == 1)
         self.symbols = frozenset(s for v in query.symbols.values() for s in v)
         self._reach: dict[str, bool] = {}
+        self._plans: dict[int, tuple[tuple[str, int], ...]] = {}
 
     def _joined(self, tok: str, parts: int) -> bool:
         """Is ``tok`` 2..``parts`` query tokens run together (a query-side compound)?
@@ -145,16 +150,32 @@ class QueryBound:
         return False
 
     def _fuzzy(self, tok: str) -> bool:
-        """Is some query token within typo distance of ``tok`` (token_similarity > 0)?"""
+        """Is some query token within typo distance of ``tok`` (token_similarity > 0)?
+
+        The same test as :func:`~dualtrace.resolve.features.token_similarity` for two
+        different tokens of 5+ letters (equal ones are caught before): lengths within
+        the allowed edits of the shorter, and a Rust edit distance that stops counting
+        past them.
+        """
         size = len(tok)
-        if size < 5 or tok.isdigit():
+        if size < 5:
             return False
-        spread = ft.allowed_edits(size)
-        for n in range(max(5, size - spread - 1), size + spread + 2):
-            for q in self.by_length.get(n, ()):
-                if token_similarity(q, tok) > 0:
-                    return True
-        return False
+        plan = self._plans.get(size)
+        if plan is None:
+            plan = self._plans[size] = self._plan(size)
+        if not plan or tok.isdigit():
+            return False
+        return any(raw_levenshtein_cutoff(q, tok, limit) <= limit for q, limit in plan)
+
+    def _plan(self, size: int) -> tuple[tuple[str, int], ...]:
+        """(query token, edits allowed) pairs a candidate token of ``size`` letters
+        could be a typo of: lengths within the allowed edits of the shorter."""
+        out: list[tuple[str, int]] = []
+        for n in range(max(5, size - ft.allowed_edits(size)), size + ft.allowed_edits(size) + 1):
+            limit = ft.allowed_edits(min(n, size))
+            if abs(n - size) <= limit:
+                out.extend((q, limit) for q in self.by_length.get(n, ()))
+        return tuple(out)
 
     def _reachable(self, tok: str) -> bool:
         """Can some query token pair with this candidate token (symbols aside)?"""
@@ -216,6 +237,188 @@ class QueryBound:
         if query.addresses and candidate.addresses:
             total += ADDRESS_WEIGHT
         return round(1.0 / (1.0 + math.exp(-(total + EPSILON))), 4)
+
+
+class BoundArrays:
+    """Every entity's name-token occurrences as flat arrays, built once per index.
+
+    The same data as :class:`CandidateTokens` for all entities at once: one row per
+    token occurrence (token id, the entity's alias it occurs in, weight, cost when
+    unmatched for non-person and person pairs), entity-major, so a query bounds all
+    its retrieved candidates with a few array operations instead of a Python loop
+    over every candidate token.
+    """
+
+    def __init__(self, all_stats: Sequence[tuple[NameStat, ...]], weight: TokenWeight) -> None:
+        token_ids: dict[str, int] = {}
+        tokens: list[str] = []
+        occ_token: list[int] = []
+        occ_alias: list[int] = []
+        occ_start = [0]
+        alias_start = [0]
+        discounts: list[float] = []
+        for stats in all_stats:
+            for cs in stats:
+                ai = len(discounts)
+                discounts.append(cs.as_candidate)
+                for tok in cs.entry.tokens:
+                    ti = token_ids.get(tok)
+                    if ti is None:
+                        ti = token_ids[tok] = len(tokens)
+                        tokens.append(tok)
+                    occ_token.append(ti)
+                    occ_alias.append(ai)
+            occ_start.append(len(occ_token))
+            alias_start.append(len(discounts))
+        self.token_ids = token_ids
+        self.tokens = tokens
+        weights = np.array([weight(t) for t in tokens], dtype=np.float64)
+        costs = np.array(
+            [2 * ft.CANDIDATE_EXTRA_COST * ft.miss_cost(t, weight) for t in tokens],
+            dtype=np.float64,
+        )
+        person_costs = np.array(
+            [
+                2 * ft.PATRONYMIC_COST * ft.miss_cost(t, weight) if ft.is_patronymic(t) else c
+                for t, c in zip(tokens, costs.tolist(), strict=True)
+            ],
+            dtype=np.float64,
+        )
+        self.occ_token = np.array(occ_token, dtype=np.int32)
+        self.occ_alias = np.array(occ_alias, dtype=np.int64)
+        self.occ_weight = weights[self.occ_token]
+        self.occ_cost = costs[self.occ_token]
+        self.occ_person_cost = person_costs[self.occ_token]
+        self.occ_start = np.array(occ_start, dtype=np.int64)
+        self.alias_start = np.array(alias_start, dtype=np.int64)
+        self.discounts = np.array(discounts, dtype=np.float64)
+
+
+def _ranges(
+    starts: npt.NDArray[np.int64], ends: npt.NDArray[np.int64]
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+    """(positions of the concatenated ranges ``starts[i]:ends[i]``, their lengths)."""
+    lengths = ends - starts
+    total = int(lengths.sum())
+    offsets = np.cumsum(lengths) - lengths
+    return np.repeat(starts - offsets, lengths) + np.arange(total, dtype=np.int64), lengths
+
+
+class QueryBounds(QueryBound):
+    """:class:`QueryBound` for many candidates at once, over :class:`BoundArrays`."""
+
+    def score_bounds(
+        self, candidates: Sequence[Record], entities: Sequence[int], arrays: BoundArrays
+    ) -> list[float]:
+        """Upper bounds on ``score_records(query, candidate).score`` for each candidate.
+
+        Same reasoning as :meth:`QueryBound.score_bound`, computed per alias with
+        ``bincount`` sums: an alias's unmatched cost is summed directly over its
+        unreachable tokens (no difference of sums to clamp).
+        """
+        if not entities:
+            return []
+        query = self.query
+        ents = np.array(entities, dtype=np.int64)
+        occ, occ_lens = _ranges(arrays.occ_start[ents], arrays.occ_start[ents + 1])
+        a_first = arrays.alias_start[ents]
+        aliases, alias_lens = _ranges(a_first, arrays.alias_start[ents + 1])
+        n_alias = len(aliases)
+        names = np.zeros(len(entities), dtype=np.float64)
+        if n_alias and self.query_weight:
+            tok = arrays.occ_token[occ]
+            uniq, inverse = np.unique(tok, return_inverse=True)
+            words = arrays.tokens
+            reachable = self._reachable
+            reach = np.fromiter(
+                (reachable(words[t]) for t in uniq.tolist()), dtype=bool, count=len(uniq)
+            )[inverse]
+            person_ents = np.fromiter(
+                (query.is_person and c.is_person for c in candidates),
+                dtype=bool,
+                count=len(candidates),
+            )
+            person = np.repeat(person_ents, occ_lens)
+            if self.initials and person_ents.any():
+                initial = np.fromiter(
+                    (len(words[t]) > 1 and words[t][0] in self.initials for t in uniq.tolist()),
+                    dtype=bool,
+                    count=len(uniq),
+                )[inverse]
+                reach |= initial & person
+            if self.symbols:
+                self._symbol_reach(candidates, occ_lens, tok, arrays, reach)
+            # each occurrence's alias, numbered within the selected aliases
+            local = arrays.occ_alias[occ] - np.repeat(
+                a_first - (np.cumsum(alias_lens) - alias_lens), occ_lens
+            )
+            costs = np.where(person, arrays.occ_person_cost[occ], arrays.occ_cost[occ])
+            reach_w: npt.NDArray[np.float64] = np.bincount(
+                local, weights=arrays.occ_weight[occ] * reach, minlength=n_alias
+            ).astype(np.float64, copy=False)
+            unmatched: npt.NDArray[np.float64] = np.bincount(
+                local, weights=costs * ~reach, minlength=n_alias
+            ).astype(np.float64, copy=False)
+            if self.initials:
+                # an initial pair counts the candidate token's weight on the query side too
+                reach_w = reach_w * np.repeat(np.where(person_ents, 2.0, 1.0), alias_lens)
+            aligned = self.query_weight + reach_w
+            ub = (
+                aligned
+                / (aligned + np.maximum(unmatched - EPSILON, 0.0))
+                * arrays.discounts[aliases]
+            )
+            has = alias_lens > 0
+            if has.any():
+                starts = (np.cumsum(alias_lens) - alias_lens)[has]
+                names[has] = np.maximum.reduceat(ub, starts)
+        out: list[float] = []
+        checks = self._exact_features()
+        for cand, nb in zip(candidates, names.tolist(), strict=True):
+            total = BASE_LOG_ODDS + NAME_WEIGHT * nb
+            for func, pos, neg in checks:
+                value = func(query, cand, _NO_CONTEXT).score
+                total += value * (pos if value >= 0 else neg)
+            if query.addresses and cand.addresses:
+                total += ADDRESS_WEIGHT
+            out.append(round(1.0 / (1.0 + math.exp(-(total + EPSILON))), 4))
+        return out
+
+    def _exact_features(self) -> list[tuple[ft.Feature, float, float]]:
+        """The exact features that can be non-zero for this query (the others need
+        something the query lacks)."""
+        q = self.query
+        present: dict[ft.Feature, bool] = {
+            ft.identifier_match: bool(q.identifiers),
+            ft.identifier_mismatch: bool(q.identifiers),
+            ft.country_match: bool(q.countries),
+            ft.date_match: bool(q.dates),
+            ft.contact_match: bool(q.emails or q.phones or q.websites),
+        }
+        return [f for f in EXACT_FEATURES if present[f[0]]]
+
+    def _symbol_reach(
+        self,
+        candidates: Sequence[Record],
+        occ_lens: npt.NDArray[np.int64],
+        tok: npt.NDArray[np.int32],
+        arrays: BoundArrays,
+        reach: npt.NDArray[np.bool_],
+    ) -> None:
+        """Mark occurrences of candidate tokens sharing a rigour name symbol with the query."""
+        start = 0
+        query_symbols = self.symbols
+        for cand, n in zip(candidates, occ_lens.tolist(), strict=True):
+            if cand.symbols:
+                shared = {
+                    t for t, syms in cand.symbols.items() if not query_symbols.isdisjoint(syms)
+                }
+                if shared:
+                    words = arrays.tokens
+                    for j, t in enumerate(tok[start : start + n].tolist(), start):
+                        if words[t] in shared:
+                            reach[j] = True
+            start += n
 
 
 # The exact features bounded here read only the two records, never the context.

@@ -24,6 +24,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+import numpy.typing as npt
 from followthemoney import model
 from followthemoney.schema import Schema
 from rigour._core import raw_levenshtein_cutoff
@@ -31,7 +33,12 @@ from rigour._core import raw_levenshtein_cutoff
 from dualtrace.names.acronyms import AcronymTable
 from dualtrace.names.normalize import name_forms, name_variants
 from dualtrace.names.translations import TranslationTable
-from dualtrace.resolve.bound import CandidateTokens, QueryBound, candidate_tokens
+from dualtrace.resolve.bound import (
+    BoundArrays,
+    CandidateTokens,
+    QueryBounds,
+    candidate_tokens,
+)
 from dualtrace.resolve.features import (
     Context,
     NameStat,
@@ -91,6 +98,53 @@ class ScreeningResult:
 
     record: Record
     score: MatchScore
+
+
+class RetrievalArrays:
+    """Postings as numpy arrays, and each entity's datasets as a bit mask.
+
+    Retrieval sums key weights over postings; as arrays that is one ``bincount``
+    per query instead of a Python loop over every posted entity.
+    """
+
+    def __init__(
+        self,
+        postings: dict[str, npt.NDArray[np.int32]],
+        dataset_bits: dict[str, int],
+        dataset_masks: npt.NDArray[np.int64] | None,
+    ) -> None:
+        self.postings = postings
+        self.dataset_bits = dataset_bits
+        # None when there are too many datasets for one 63-bit mask
+        self.dataset_masks = dataset_masks
+
+    @classmethod
+    def build(
+        cls, postings: Mapping[str, tuple[int, ...]], records: list[Record]
+    ) -> RetrievalArrays:
+        arrays = {t: np.asarray(p, dtype=np.int32) for t, p in postings.items()}
+        names = sorted({d for r in records for d in r.datasets})
+        if len(names) > 63:
+            return cls(arrays, {}, None)
+        bits = {d: 1 << i for i, d in enumerate(names)}
+        masks = np.fromiter(
+            (sum(bits[d] for d in r.datasets) for r in records), dtype=np.int64, count=len(records)
+        )
+        return cls(arrays, bits, masks)
+
+    def in_datasets(
+        self, entities: npt.NDArray[np.int32], datasets: frozenset[str], records: list[Record]
+    ) -> npt.NDArray[np.bool_]:
+        """Which of ``entities`` are in at least one of ``datasets``."""
+        if self.dataset_masks is None:
+            return np.fromiter(
+                (bool(records[i].datasets & datasets) for i in entities),
+                dtype=bool,
+                count=len(entities),
+            )
+        wanted = sum(self.dataset_bits.get(d, 0) for d in datasets)
+        keep: npt.NDArray[np.bool_] = (self.dataset_masks[entities] & wanted) != 0
+        return keep
 
 
 def _name_values(raw: RawEntity) -> Iterator[str]:
@@ -161,6 +215,8 @@ class ScreeningIndex:
             name_stats(rec, self.weight) for rec in self.records
         ]
         self.datasets = frozenset(d for r in self.records for d in r.datasets)
+        self._arrays: RetrievalArrays | None = RetrievalArrays.build(self.postings, self.records)
+        self._bound_arrays: BoundArrays | None = BoundArrays(self.name_stats, self.weight)
         self.build_seconds = time.monotonic() - started
 
     # ------------------------------------------------------------------ building
@@ -246,11 +302,21 @@ class ScreeningIndex:
     def candidates(
         self, query: Record, limit: int = CANDIDATES, datasets: frozenset[str] | None = None
     ) -> list[int]:
-        """Indices of the entities most worth scoring for ``query``."""
-        acc: dict[int, float] = defaultdict(float)
+        """Indices of the entities most worth scoring for ``query``.
+
+        Each usable query key adds its weight to every entity in its postings; the
+        sums are one ``numpy.bincount`` over the concatenated posting arrays (the
+        same additions in the same order as a per-entity loop, so the same floats),
+        ranked by sum and, on ties, by the order entities were first reached.
+        """
+        arrays = self._retrieval()
+        parts: list[npt.NDArray[np.int32]] = []
+        amounts: list[float] = []
         for ident in query.identifiers:
-            for idx in self.ident_postings.get(ident.value, ()):
-                acc[idx] += 50.0
+            posted = self.ident_postings.get(ident.value)
+            if posted:
+                parts.append(np.asarray(posted, dtype=np.int32))
+                amounts.append(50.0)
         seen_tokens: set[str] = set()
         weight = self.weight
         postings = self.postings
@@ -276,18 +342,34 @@ class ScreeningIndex:
             if not usable:
                 usable = sorted(lookups, key=lambda lk: len(postings[lk[0]]))[:1]
             for tok, sim in usable:
-                w = weight(tok) * sim
-                for idx in postings[tok]:
-                    acc[idx] += w
-        if datasets is not None:
-            acc = {i: v for i, v in acc.items() if self.records[i].datasets & datasets}
-        ranked = sorted(acc.items(), key=lambda kv: -kv[1])[:limit]
-        if not ranked:
+                parts.append(arrays.postings[tok])
+                amounts.append(weight(tok) * sim)
+        if not parts:
             return []
+        hits = np.concatenate(parts) if len(parts) > 1 else parts[0]
+        sizes = np.fromiter((len(p) for p in parts), dtype=np.int64, count=len(parts))
+        sums = np.bincount(hits, weights=np.repeat(np.array(amounts), sizes))
+        # entities reached, each with the position where it was first reached
+        reached, first = np.unique(hits, return_index=True)
+        if datasets is not None:
+            keep = arrays.in_datasets(reached, datasets, self.records)
+            reached, first = reached[keep], first[keep]
+            if not len(reached):
+                return []
+        evidence = sums[reached]
+        order = np.lexsort((first, -evidence))[:limit]
+        top = evidence[order[0]]
         # A candidate sharing less than MIN_SHARED of the query name's weight cannot
         # reach a useful name score (Dice <= 2f/(1+f)); identifier hits always pass.
-        floor = max(ranked[0][1] * RETRIEVAL_FLOOR, name_weight * MIN_SHARED)
-        return [i for i, v in ranked if v >= floor]
+        floor = max(top * RETRIEVAL_FLOOR, name_weight * MIN_SHARED)
+        return [int(i) for i in reached[order[evidence[order] >= floor]]]
+
+    def _retrieval(self) -> RetrievalArrays:
+        """Posting arrays for retrieval (built on first use: older pickles lack them)."""
+        arrays: RetrievalArrays | None = getattr(self, "_arrays", None)
+        if arrays is None:
+            arrays = self._arrays = RetrievalArrays.build(self.postings, self.records)
+        return arrays
 
     def match(
         self,
@@ -311,7 +393,6 @@ class ScreeningIndex:
         exactly those of scoring every candidate.
         """
         q_stats = name_stats(query, self.weight)
-        qb = QueryBound(query, q_stats, self.weight, self.translations.equivalents)
         records = self.records
         all_stats = self.name_stats
         found = self.candidates(query, candidates, datasets)
@@ -320,13 +401,15 @@ class ScreeningIndex:
             # every candidate with a score fits in the list: bounds could skip none
             bounded = [(1.0, idx) for idx in found]
         else:
-            for idx in found:
-                rec = records[idx]
-                if check_schema and not query.schema.can_match(rec.schema):
-                    continue  # scores 0, never returned
-                ub = qb.score_bound(rec, self._bound_tokens(idx))
-                if ub > 0 and ub >= cutoff:
-                    bounded.append((ub, idx))
+            qb = QueryBounds(query, q_stats, self.weight, self.translations.equivalents)
+            schema = query.schema
+            kept = [
+                idx for idx in found if not check_schema or schema.can_match(records[idx].schema)
+            ]  # the others score 0 and are never returned
+            bounds = qb.score_bounds([records[i] for i in kept], kept, self._bounds())
+            bounded = [
+                (ub, idx) for ub, idx in zip(bounds, kept, strict=True) if ub > 0 and ub >= cutoff
+            ]
             bounded.sort(key=lambda b: -b[0])
         results: list[ScreeningResult] = []
         scores: list[float] = []  # scores of ``results``, highest first
@@ -341,6 +424,14 @@ class ScreeningIndex:
                 insort(scores, score.score, key=lambda s: -s)
         results.sort(key=lambda r: (-r.score.score, r.record.id))
         return results[:limit]
+
+    def _bounds(self) -> BoundArrays:
+        """The bound's token arrays for every entity (built on first use when an
+        index pickled by older code lacks them)."""
+        arrays: BoundArrays | None = getattr(self, "_bound_arrays", None)
+        if arrays is None:
+            arrays = self._bound_arrays = BoundArrays(self.name_stats, self.weight)
+        return arrays
 
     def _bound_tokens(self, idx: int) -> CandidateTokens:
         """The bound's token data for one entity, built on first use and kept."""
