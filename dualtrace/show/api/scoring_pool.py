@@ -9,10 +9,10 @@ keeps everything that needs the store: authentication, the role check, the audit
 (recorded before the answer is sent, as for inline scoring) and the response.
 
 Each worker is one forked process and one socket pair; the event loop writes a
-length-prefixed pickle of the call and reads the body back with non-blocking socket
-calls. An earlier version used ``concurrent.futures.ProcessPoolExecutor``: its
-management thread, call queue and result pipe cost the server about 1 ms of CPU per
-request (5.1-5.3 against 4.0-4.4 ms inline), more than the scoring it moved away.
+length-prefixed pickle of the call and reads the body back through asyncio streams.
+An earlier version used ``concurrent.futures.ProcessPoolExecutor``: its management
+thread, call queue and result pipe cost the server about 1 ms of CPU per request
+(5.1-5.3 against 4.0-4.4 ms inline), more than the scoring it moved away.
 
 Workers are forked at start-up, before the store is opened for writing and before the
 audit writer thread exists, so no lock or connection is copied half-held. A worker
@@ -92,23 +92,32 @@ def _worker_loop(sock: socket.socket) -> None:
 
 
 class _Worker:
+    """The server's end of one worker: its socket, wrapped in asyncio streams on first
+    use (a stream's reader is fed by the loop's protocol callbacks; ``loop.sock_recv``
+    re-registered the socket with epoll on every read, several syscalls per call)."""
+
     def __init__(self, pid: int, sock: socket.socket) -> None:
         self.pid = pid
         self.sock = sock
+        self._streams: tuple[asyncio.StreamReader, asyncio.StreamWriter] | None = None
 
-    async def call(self, loop: asyncio.AbstractEventLoop, message: bytes) -> tuple[bool, Any]:
-        await loop.sock_sendall(self.sock, message)
-        header = await self._read(loop, _LENGTH.size)
-        return pickle.loads(await self._read(loop, _LENGTH.unpack(header)[0]))  # type: ignore[no-any-return]
+    async def call(self, message: bytes) -> tuple[bool, Any]:
+        if self._streams is None:
+            self._streams = await asyncio.open_unix_connection(sock=self.sock)
+        reader, writer = self._streams
+        writer.write(message)
+        try:
+            header = await reader.readexactly(_LENGTH.size)
+            body = await reader.readexactly(_LENGTH.unpack(header)[0])
+        except asyncio.IncompleteReadError as exc:
+            raise ConnectionError(f"scoring worker {self.pid} exited") from exc
+        return pickle.loads(body)  # type: ignore[no-any-return]
 
-    async def _read(self, loop: asyncio.AbstractEventLoop, size: int) -> bytes:
-        chunks = bytearray()
-        while len(chunks) < size:
-            chunk = await loop.sock_recv(self.sock, size - len(chunks))
-            if not chunk:
-                raise ConnectionError(f"scoring worker {self.pid} exited")
-            chunks += chunk
-        return bytes(chunks)
+    def close(self) -> None:
+        if self._streams is not None:
+            with contextlib.suppress(RuntimeError):  # its event loop already closed
+                self._streams[1].close()
+        self.sock.close()
 
 
 class ScoringPool:
@@ -138,7 +147,6 @@ class ScoringPool:
                 finally:
                     os._exit(code)
             theirs.close()
-            ours.setblocking(False)
             self._workers.append(_Worker(pid, ours))
         self._idle.extend(self._workers)
         self.pids = sorted(w.pid for w in self._workers)
@@ -174,7 +182,7 @@ class ScoringPool:
     def _drop(self, worker: _Worker) -> None:
         if worker in self._workers:
             self._workers.remove(worker)
-        worker.sock.close()
+        worker.close()
         with contextlib.suppress(ChildProcessError, OSError):
             os.waitpid(worker.pid, os.WNOHANG)
         if not self._workers:
@@ -190,11 +198,10 @@ class ScoringPool:
         worker = await self._acquire()
         if worker is None:
             return None
-        loop = asyncio.get_running_loop()
         message = pickle.dumps((function, args), protocol=pickle.HIGHEST_PROTOCOL)
         # Shielded: a request cancelled mid-call (client gone) must not leave the
         # worker's answer unread in the socket for the next request to take as its own.
-        exchange = asyncio.ensure_future(worker.call(loop, _LENGTH.pack(len(message)) + message))
+        exchange = asyncio.ensure_future(worker.call(_LENGTH.pack(len(message)) + message))
         try:
             ok, value = await asyncio.shield(exchange)
         except (ConnectionError, OSError, EOFError, pickle.UnpicklingError):
@@ -215,7 +222,7 @@ class ScoringPool:
         self._idle.clear()
         self.broken = True
         for worker in workers:
-            worker.sock.close()
+            worker.close()
         deadline = time.monotonic() + 5.0
         for worker in workers:
             while True:
