@@ -19,7 +19,8 @@ with ratios to Splink. Usage::
     .venv/bin/python bench/linkage.py                     # hist + 1M trade, all engines
     .venv/bin/python bench/linkage.py --only trade --no-spark --plain   # + plain components
     .venv/bin/python bench/linkage.py --only hist --only-spark
-    .venv/bin/python bench/linkage.py --rows 10000000     # 10M trade records
+    .venv/bin/python bench/linkage.py --only trade --no-spark --rows 10000000 \\
+        --tools dualtrace,splink --max-gb 8 --timeout 3600   # 10M, ours first
 
 "time s" is each tool's own time from reading its input to clusters (evaluation
 excluded); "CPU s" is the CPU time of the case's whole process tree (evaluation
@@ -30,6 +31,7 @@ included), steadier than time on a shared machine. DuckDB runs with a memory lim
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import resource
@@ -88,7 +90,10 @@ GROUP BY name, country, ident, address
 
 def trade_strings(path: Path) -> pa.Table:
     """Distinct party strings of the file with their truth (what resolution links)."""
-    table: pa.Table = duckdb.execute(TRADE_STRINGS_SQL, [str(path), str(path)]).to_arrow_table()
+    # the bench's capped connection: at 10M records this groups 20M party mentions
+    con = _duckdb_connection()
+    table: pa.Table = con.execute(TRADE_STRINGS_SQL, [str(path), str(path)]).to_arrow_table()
+    con.close()
     return table
 
 
@@ -203,11 +208,16 @@ def trade_features(strings: pa.Table) -> tuple[pa.Table, pa.Table, pa.Table, dic
     """(records, tokens, truth, duplicates) as party resolution builds them."""
     from dualtrace.trade.linkage.party_resolution import PartyString, party_features
 
+    # column lists, not to_pylist() dicts: at 10M records there are millions of strings
+    columns = [strings.column(c).to_pylist() for c in ("id", "name", "address", "country")]
+    columns.append(strings.column("ident").to_pylist())
     parties = [
-        PartyString(r["id"], "trade", None, r["name"], r["address"], r["country"], r["ident"], 1)
-        for r in strings.to_pylist()
+        PartyString(pid, "trade", None, name, address, country, ident, 1)
+        for pid, name, address, country, ident in zip(*columns, strict=True)
     ]
+    del columns
     features = party_features(parties, set())
+    del parties
     truth = pa.table({"id": strings.column("id"), "truth": strings.column("truth")})
     return features.records, features.tokens, truth, features.duplicates
 
@@ -216,7 +226,7 @@ def run_ours(dataset: str, engine_name: str, rows: int) -> dict[str, Any]:
     from dualtrace.trade.linkage.engines import DuckDBEngine, SparkEngine, spark_session
     from dualtrace.trade.linkage.evaluation import cluster_pair_metrics
     from dualtrace.trade.linkage.party_resolution import TRADE_PARTY_SPEC, expand_clusters
-    from dualtrace.trade.linkage.pipeline import run_linkage
+    from dualtrace.trade.linkage.pipeline import link_registered, register_inputs
 
     started = time.monotonic()
     duplicates: dict[str, str] = {}
@@ -232,12 +242,16 @@ def run_ours(dataset: str, engine_name: str, rows: int) -> dict[str, Any]:
     else:
         engine = SparkEngine(spark_session())
     linked_start = time.monotonic()
-    result, _params = run_linkage(engine, spec, records, tokens)
+    distinct_forms = records.num_rows
+    register_inputs(engine, records, tokens)
+    del records, tokens  # the engine holds its own copy (DuckDB: capped, spills)
+    plain_wanted = os.environ.get("DUALTRACE_BENCH_PLAIN") == "1"
+    result, _params = link_registered(engine, spec, fetch_links=plain_wanted)
     done = time.monotonic()
     m = cluster_pair_metrics(_join(expand_clusters(result.clusters, duplicates), truth))
     out: dict[str, Any] = {
         "records": truth.num_rows,
-        "distinct_forms": records.num_rows,
+        "distinct_forms": distinct_forms,
         "pairs": result.pairs,
         "seconds": done - started,
         "seconds_features": prepared - started,
@@ -248,7 +262,7 @@ def run_ours(dataset: str, engine_name: str, rows: int) -> dict[str, Any]:
         "f1": m.f1,
         "steps": result.seconds_by_step,
     }
-    if os.environ.get("DUALTRACE_BENCH_PLAIN") == "1":
+    if plain_wanted:
         # the same links clustered as plain connected components (before the coherence
         # rule), for the comparison in the same run; after the timing, but it adds to
         # the case's CPU seconds and wall time
@@ -440,8 +454,15 @@ def worker(args: argparse.Namespace) -> None:
     sys.stdout.write("RESULT " + json.dumps(result) + "\n")
 
 
-def measure(tool: str, dataset: str, engine: str, rows: int, timeout: float) -> dict[str, Any]:
-    """Run one case in a subprocess; peak RSS of its whole tree (JVM included)."""
+def measure(
+    tool: str, dataset: str, engine: str, rows: int, timeout: float, max_gb: float = 0.0
+) -> dict[str, Any]:
+    """Run one case in a subprocess; peak RSS of its whole tree (JVM included).
+
+    A case that runs past ``timeout`` seconds or whose tree passes ``max_gb`` (0: no
+    limit) is killed, and the error says when, at what memory and after how many
+    CPU seconds, so a failure is recorded as it happened rather than guessed.
+    """
     cmd = [sys.executable, __file__, "--worker", "--tool", tool, "--dataset", dataset,
            "--engine", engine, "--rows", str(rows)]  # fmt: skip
     started = time.monotonic()
@@ -459,9 +480,20 @@ def measure(tool: str, dataset: str, engine: str, rows: int, timeout: float) -> 
                 tree_cpu[p.pid] = times.user + times.system
         except psutil.Error:
             pass
-        if time.monotonic() - started > timeout:
-            proc.kill()
-            return {"error": f"timeout after {timeout:.0f}s, peak {peak / 1e9:.1f} GB"}
+        elapsed = time.monotonic() - started
+        over_memory = max_gb > 0 and peak > max_gb * 1e9
+        if elapsed > timeout or over_memory:
+            with contextlib.suppress(psutil.Error):
+                for p in [*ps.children(recursive=True), ps]:
+                    with contextlib.suppress(psutil.Error):
+                        p.kill()
+            proc.wait()
+            why = f"memory limit {max_gb:g} GB passed" if over_memory else "timeout"
+            return {
+                "error": f"killed: {why} after {elapsed:.0f} s wall, "
+                f"{sum(tree_cpu.values()):.0f} CPU-s, peak {peak / 1e9:.2f} GB, "
+                f"load {os.getloadavg()[0]:.1f}"
+            }
         time.sleep(0.2)
     out = proc.stdout.read() if proc.stdout else ""
     for line in out.splitlines():
@@ -493,11 +525,14 @@ def main() -> None:
     parser.add_argument(
         "--spark-rows", type=int, default=100_000, help="trade records for the Spark cases"
     )
-    parser.add_argument("--timeout", type=float, default=3600)
+    parser.add_argument("--timeout", type=float, default=3600, help="seconds per case")
+    parser.add_argument(
+        "--max-gb", type=float, default=0.0, help="kill a case whose process tree passes this RSS"
+    )
     parser.add_argument(
         "--tools",
         default="splink,dualtrace",
-        help="comma-separated tools to run (e.g. dualtrace alone at a size Splink cannot take)",
+        help="comma-separated tools, run in this order (e.g. dualtrace,splink at 10M)",
     )
     parser.add_argument(
         "--plain", action="store_true", help="also score our links as plain connected components"
@@ -518,8 +553,8 @@ def main() -> None:
     results = []
     for dataset, engine in cases:
         rows = args.rows if engine == "duckdb" else args.spark_rows
-        for tool in [t for t in ("splink", "dualtrace") if t in args.tools.split(",")]:
-            res = measure(tool, dataset, engine, rows, args.timeout)
+        for tool in [t for t in args.tools.split(",") if t in ("splink", "dualtrace")]:
+            res = measure(tool, dataset, engine, rows, args.timeout, args.max_gb)
             label = "hist 50k" if dataset == "hist" else f"trade {rows:,} rec"
             results.append((label, engine, tool, res))
             if "plain" in res:

@@ -64,3 +64,24 @@ def test_links_to_strings_no_longer_loaded_are_ignored() -> None:
     # a reloaded file replaced its rows: stored links may still name the old strings
     labels = coherent_clusters(["x", "y"], [("x", "y", 9.0), ("x", "gone", 9.5)], [], set(), 2.0)
     assert labels == {"x": "x", "y": "x"}
+
+
+def test_weaker_kept_links_count_towards_coherence_but_never_propose_a_merge() -> None:
+    # Two variant groups of one party (e.g. with and without a typed legal form):
+    # blocking compared them through a few capped keys, so only one strong link runs
+    # across, but every member has likely (kept, below-threshold) links to the other.
+    short = ["s1", "s2", "s3"]
+    long = ["t1", "t2", "t3"]
+    strong = _clique(short, 9.0) + _clique(long, 9.0) + [("s1", "t1", 7.0)]
+    likely = [(a, b) for a in short for b in long]  # 9 kept links: 3 per member
+    ids = [*short, *long]
+    assert len(set(coherent_clusters(ids, strong, [], set(), 2.0).values())) == 2
+    merged = coherent_clusters(ids, strong, [], set(), 2.0, support=[*likely])
+    assert set(merged.values()) == {"s1"}
+    # likely links alone, with no strong link across, never merge the groups
+    apart = _clique(short, 9.0) + _clique(long, 9.0)
+    assert len(set(coherent_clusters(ids, apart, [], set(), 2.0, support=likely).values())) == 2
+    # a rejected pair counts neither as a link nor as support
+    refused = {("s1", "t1")}
+    labels = coherent_clusters(ids, strong, [], refused, 2.0, support=likely)
+    assert len(set(labels.values())) == 2

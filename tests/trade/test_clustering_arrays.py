@@ -9,6 +9,7 @@ longer loaded, so every input path of the array version is exercised.
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import duckdb
@@ -32,9 +33,11 @@ def reference_clusters(
     forced: list[tuple[str, str]],
     rejected: set[tuple[str, str]],
     coherence: float,
+    support: list[tuple[str, str]] | None = None,
 ) -> dict[str, str]:
     """Coherent clustering as first written: string-keyed dicts, Kruskal with a
-    coherence test on the links between the two clusters."""
+    coherence test on the links between the two clusters (``support``: the links that
+    count for coherence, by default the strong links themselves)."""
     parent: dict[str, str] = {i: i for i in ids}
     size: dict[str, int] = dict.fromkeys(ids, 1)
     low: dict[str, str] = {i: i for i in ids}
@@ -73,7 +76,20 @@ def reference_clusters(
         and (a, b) not in rejected
         and (b, a) not in rejected
     ]
-    for a, b, _ in usable:
+    counted = (
+        [(a, b) for a, b, _ in usable]
+        if support is None
+        else [
+            (a, b)
+            for a, b in support
+            if a != b
+            and a in parent
+            and b in parent
+            and (a, b) not in rejected
+            and (b, a) not in rejected
+        ]
+    )
+    for a, b in counted:
         for x, y in ((a, b), (b, a)):
             row = adjacency.setdefault(x, {})
             row[y] = row.get(y, 0) + 1
@@ -133,9 +149,12 @@ def test_array_clustering_equals_the_reference_on_generated_records(generated: P
             strict=True,
         )
     )
+    # every kept link (probability >= link_floor) counts towards coherence
+    kept = list(zip(first.links["id_l"].to_pylist(), first.links["id_r"].to_pylist(), strict=True))
+    assert len(kept) > len(links)
     ids = features.records["id"].to_pylist()
     plain = reference_clusters(ids, links, [], set(), coherence=0.0)
-    coherent = reference_clusters(ids, links, [], set(), spec.coherence)
+    coherent = reference_clusters(ids, links, [], set(), spec.coherence, kept)
     assert len(set(coherent.values())) > len(set(plain.values()))  # merges were refused
     assert _labels(first.clusters) == {i: coherent[i] for i in ids}
 
@@ -166,7 +185,29 @@ def test_array_clustering_equals_the_reference_on_generated_records(generated: P
         prior_links=prior,
     )
     expected = reference_clusters(
-        ids, links + [(a, b, w) for a, b, w, _ in gone], forced, set(rejected), spec.coherence
+        ids,
+        links + [(a, b, w) for a, b, w, _ in gone],
+        forced,
+        set(rejected),
+        spec.coherence,
+        kept + [(a, b) for a, b, _, _ in gone],
     )
     assert expected != coherent  # the decisions changed something
     assert _labels(second.clusters) == {i: expected[i] for i in ids}
+
+
+def test_features_in_slices_of_the_pairs_give_the_same_result(generated: Path) -> None:
+    rows = duckdb.execute(STRINGS_SQL, [str(generated), str(generated)]).fetchall()
+    strings = [PartyString(r[0], "trade", None, r[1], r[2], r[3], r[4], 1) for r in rows]
+    features = party_features(strings, set())
+    whole, whole_params = run_linkage(
+        DuckDBEngine(), TRADE_PARTY_SPEC, features.records, features.tokens
+    )
+    sliced_spec = dataclasses.replace(TRADE_PARTY_SPEC, pair_chunk=whole.pairs // 7 + 1)
+    sliced, sliced_params = run_linkage(
+        DuckDBEngine(), sliced_spec, features.records, features.tokens
+    )
+    assert sliced.pairs == whole.pairs > 0
+    assert (sliced_params.m, sliced_params.u) == (whole_params.m, whole_params.u)
+    assert sliced.links.to_pylist() == whole.links.to_pylist()
+    assert sliced.clusters.to_pylist() == whole.clusters.to_pylist()

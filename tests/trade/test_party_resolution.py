@@ -71,7 +71,7 @@ def test_resolution_matches_generator_truth(store: Store, synth_csv: Path) -> No
     levels = store.con.execute(
         "SELECT DISTINCT name_level, id_level FROM trade_links WHERE probability >= 0.95"
     ).fetchall()
-    strong = {"identical", "exact", "close", "similar", "contained"}
+    strong = {"identical", "exact", "close", "typo", "similar", "contained"}
     assert all(name in strong or (name, ids) == ("weak", "same") for name, ids in levels)
 
 

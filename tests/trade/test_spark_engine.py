@@ -6,6 +6,7 @@ real generated data, with the look-alikes and cross-script variants).
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -58,6 +59,21 @@ def test_duckdb_and_spark_produce_the_same_clusters(spark: Any, small_store: Sto
     assert duck.clusters.to_pylist() == sprk.clusters.to_pylist()
     assert duck.clusters.num_rows == records.num_rows
     assert len(set(duck.clusters.column("cluster_id").to_pylist())) < records.num_rows
+
+
+def test_features_in_slices_give_the_same_links_on_both_engines(
+    spark: Any, small_store: Store
+) -> None:
+    # the feature step split into hash slices of the pairs (as at 1M+ records): each
+    # engine hashes differently, the rows and the clusters are still the same
+    features = party_features(_trade_strings(small_store), set())
+    records, tokens = features.records, features.tokens
+    whole, _ = run_linkage(DuckDBEngine(), TRADE_PARTY_SPEC, records, tokens)
+    sliced = dataclasses.replace(TRADE_PARTY_SPEC, pair_chunk=whole.pairs // 3 + 1)
+    sprk, _ = run_linkage(SparkEngine(spark), sliced, records, tokens)
+    assert sprk.pairs == whole.pairs
+    assert sprk.links.to_pylist() == whole.links.to_pylist()
+    assert sprk.clusters.to_pylist() == whole.clusters.to_pylist()
 
 
 def test_summary_is_the_same_on_both_engines(spark: Any, small_store: Store) -> None:

@@ -49,6 +49,17 @@ TRADE_PARTY_SPEC = LinkageSpec(
                     "name_sim >= 0.92 OR (name_sim >= 0.85 AND tok_o >= 0.2) OR tok_j >= 0.75",
                     0.2,
                 ),
+                # one typo in a short name (kaliope / kalipe, feniks / fenks: the
+                # Levenshtein ratio is 0.83-0.86 and no token is shared), or a
+                # transposition in a longer one (grupo kiniab / gruop kiniab)
+                Level(
+                    "typo",
+                    "least(length(name_key_l), length(name_key_r)) >= 5 AND "
+                    "levenshtein(name_key_l, name_key_r) <= "
+                    "CASE WHEN least(length(name_key_l), length(name_key_r)) >= 8 "
+                    "THEN 2 ELSE 1 END",
+                    0.08,
+                ),
                 Level("similar", "(name_sim >= 0.75 AND tok_o >= 0.5) OR tok_j >= 0.6", 0.12),
                 Level("contained", "tok_o >= 0.8", 0.06),
                 Level("weak", "tok_o >= 0.4", 0.04),
@@ -89,12 +100,15 @@ TRADE_PARTY_SPEC = LinkageSpec(
         # typos in the one rare word: same country and same first or last 8 letters
         "substr({t}.name_key, 1, 8) || '|' || {t}.country",
         "right({t}.name_key, 8) || '|' || {t}.country",
+        # ... and without the country, for parties written without one
+        "substr({t}.name_key, 1, 8)",
+        "right({t}.name_key, 8)",
     ),
     # Front companies share addresses and registration agents: never link on those
     # alone, only when the names agree too (a shared rare name word is enough when the
     # registration numbers are equal: IEMZ Kupol = Izhevsk ... Plant Kupol, same INN).
     link_requires=(
-        "name_level IN ('exact', 'close', 'similar', 'contained') "
+        "name_level IN ('exact', 'close', 'typo', 'similar', 'contained') "
         "OR (name_level = 'weak' AND id_level = 'same')"
     ),
     token_block_max=60,
@@ -120,8 +134,10 @@ RECORD_SCHEMA = pa.schema(
 TOKEN_SCHEMA = pa.schema([("id", pa.string()), ("token", pa.string())])
 
 
-@dataclass
+@dataclass(slots=True)
 class PartyString:
+    """One distinct party string (slotted: there are millions at 10M trade records)."""
+
     pid: str
     origin: str
     entity_id: str | None
@@ -410,14 +426,15 @@ def resolve_parties(
         mapped = ((rep.get(a, a), rep.get(b, b)) for a, b in edges)
         return [(a, b) for a, b in mapped if a != b]
 
-    # Earlier runs' strong links are not rescored, but clustered again with the new
-    # ones (as links, not forced edges, so the coherence rule applies to them too).
+    # Earlier runs' links are not rescored, but clustered again with the new ones (as
+    # links, not forced edges, so the coherence rule applies to them too; the weaker
+    # kept links count towards coherence as in a full run).
     prior: list[tuple[str, str, float, float]] = []
     if mode == "incremental":
         for a, b, weight, probability in store.con.execute(
             "SELECT pid_l, pid_r, match_weight, probability FROM trade_links "
             "WHERE probability >= ? AND match_weight < ?",
-            [spec.threshold, IDENTICAL_WEIGHT],
+            [spec.link_floor, IDENTICAL_WEIGHT],
         ).fetchall():
             ra, rb = rep.get(a, a), rep.get(b, b)
             if ra != rb:

@@ -82,6 +82,9 @@ class LinkageSpec:
     # (``coherent_clusters``); 0 gives plain connected components
     coherence: float = 2.0
     link_floor: float = 0.5  # pairs kept in the links table (review band starts here)
+    # pairs whose features one statement computes: the feature joins' working set
+    # grows with the pairs (at 1M trade records DuckDB filled its 5 GB cap on 8.7M)
+    pair_chunk: int = 2_000_000
 
 
 @dataclass
@@ -291,11 +294,32 @@ def score(
     """Block, compare, (first time) estimate the model, score; creates ``links``."""
     engine.create("pairs", blocking_sql(spec, incremental))
     pairs = int(engine.scalar("SELECT count(*) FROM pairs") or 0)
-    engine.create("feats", features_sql(spec, "pairs"))
+    chunks = max(1, math.ceil(pairs / max(1, spec.pair_chunk)))
+    pieces = [f"feats_{k}" for k in range(chunks)] if chunks > 1 else ["feats"]
+    if chunks == 1:
+        engine.create("feats", features_sql(spec, "pairs"))
+    else:
+        # Features in slices of the pairs (by a hash of id_l; any split gives the same
+        # rows, so each engine may hash differently): bounded working set per slice,
+        # read back as one UNION ALL (Spark refuses to union a cached table with a
+        # new plan, so there is no appending).
+        engine.create(
+            "pair_buckets",
+            f"SELECT id_l, id_r, (hash(id_l) % {chunks} + {chunks}) % {chunks} AS bucket "
+            "FROM pairs",
+        )
+        engine.drop("pairs")
+        for k, piece in enumerate(pieces):
+            engine.create(
+                piece,
+                features_sql(spec, f"(SELECT id_l, id_r FROM pair_buckets WHERE bucket = {k})"),
+            )
+        engine.drop("pair_buckets")
+    feats = "(" + " UNION ALL ".join(f"SELECT * FROM {p}" for p in pieces) + ") AS f"
     level_cols = ", ".join(c.name for c in spec.comparisons)
     if not params.estimated:
         patterns = engine.arrow(
-            f"SELECT {level_cols}, count(*) AS n FROM feats GROUP BY {level_cols} "
+            f"SELECT {level_cols}, count(*) AS n FROM {feats} GROUP BY {level_cols} "
             f"ORDER BY {level_cols}"
         ).to_pylist()
         params.prior, params.m, params.u = expectation_maximisation(spec, patterns)
@@ -309,11 +333,12 @@ SELECT id_l, id_r, match_weight,
   round(1.0 / (1.0 + power(2.0, -match_weight)), 6) AS probability, {level_cols}
 FROM (SELECT id_l, id_r, {level_cols},
         round({params.prior_weight()!r} + {weight}, 6) AS match_weight
-      FROM feats) AS s
+      FROM {feats}) AS s
 WHERE match_weight >= {floor!r}{requires}
 """,
     )
-    engine.drop("feats")
+    for piece in pieces:
+        engine.drop(piece)
     engine.drop("pairs")  # the links are all that later steps need
     return pairs
 
@@ -324,6 +349,7 @@ def coherent_clusters(
     forced: list[tuple[str, str]],
     rejected: set[tuple[str, str]],
     coherence: float,
+    support: list[tuple[str, str]] | None = None,
 ) -> dict[str, str]:
     """Clusters (id -> smallest member id) of strong links, without look-alike chaining.
 
@@ -340,6 +366,13 @@ def coherent_clusters(
     ``no-match``) are never used. Only ever removes merges that connected components
     would make, so look-alikes kept apart by the scores stay apart.
 
+    ``support`` (default: the strong links themselves) are the links that count towards
+    coherence: the pipeline passes every kept link (probability >= ``link_floor``, with
+    the name evidence ``link_requires`` asks for), so two large variant groups of one
+    party, which blocking compares only through a few capped keys and which meet by a
+    few dozen strong links but hundreds of likely ones, still merge; a merge is still
+    only ever proposed by a strong link.
+
     Deterministic: links are ordered by (weight desc, id_l, id_r), and weights are
     rounded by the engines, so DuckDB and Spark links give the same clusters.
 
@@ -354,6 +387,17 @@ def coherent_clusters(
         if a in index and b in index and (a, b) not in rejected and (b, a) not in rejected
     ]
     pairs = [(index[a], index[b]) for a, b in forced if a in index and b in index]
+    backing = None
+    if support is not None:
+        counted = [
+            (index[a], index[b])
+            for a, b in support
+            if a in index and b in index and (a, b) not in rejected and (b, a) not in rejected
+        ]
+        backing = (
+            np.array([k[0] for k in counted], np.int32),
+            np.array([k[1] for k in counted], np.int32),
+        )
     labels = coherent_cluster_labels(
         len(order),
         np.array([k[0] for k in kept], np.int32),
@@ -362,6 +406,7 @@ def coherent_clusters(
         np.array([p[0] for p in pairs], np.int32),
         np.array([p[1] for p in pairs], np.int32),
         coherence,
+        support=backing,
     ).tolist()
     return {x: order[labels[index[x]]] for x in ids}
 
@@ -377,91 +422,91 @@ def coherent_cluster_labels(
     forced_left: np.ndarray,
     forced_right: np.ndarray,
     coherence: float,
+    support: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> np.ndarray:
     """:func:`coherent_clusters` on dense integer ids: label of each id (its cluster's
     smallest id), as an ``int32`` array of length ``n``.
 
     Ids are ranks in id order, so ordering links by (weight desc, left, right) on the
-    ranks is the reference order on the strings. Why arrays: at 1M trade records there
-    are ~3.5M strong links, and string-keyed dicts and tuples made clustering the
-    largest single cost of a run (510 s wall at load ~10) and held GBs of Python
-    objects. Here the sort, the self-link filter and the per-pair link counts are numpy;
-    parent, size and smallest member are flat lists; only the counts between clusters
-    that touch stay in per-cluster dicts (merged small into large), keyed by int.
-    Links must already be free of rejected pairs and of ids outside ``[0, n)``.
+    ranks is the reference order on the strings. Links must already be free of
+    rejected pairs and of ids outside ``[0, n)``. ``support`` (left, right) are the
+    links counted for coherence (default: these).
+
+    Memory is what decides the design at 10M trade records (tens of millions of
+    links): the support graph is one CSR array pair (4 bytes a link end), each id's
+    cluster is kept current in a numpy array (members relabelled small into large),
+    and the links between two clusters are counted only when a strong link proposes
+    to merge two clusters of more than one member, from the smaller cluster's
+    neighbour lists, with the count cached until either cluster grows. (The earlier
+    per-cluster dicts of counts cost ~100 bytes a link and would not fit at 10M.)
     """
-    parent = list(range(n))
-    size = [1] * n
-    low = list(range(n))
-    adjacency: list[dict[int, int] | None] = [None] * n
     keep = left != right
     left, right, weight = left[keep], right[keep], weight[keep]
-    if left.size:
-        # links per unordered pair (a link counts once, in both directions)
-        packed = np.minimum(left, right).astype(np.int64) * n + np.maximum(left, right)
-        pair_keys, counts = np.unique(packed, return_counts=True)
-        lo = (pair_keys // n).tolist()
-        hi = (pair_keys % n).tolist()
-        for a, b, c in zip(lo, hi, counts.tolist(), strict=True):
-            row = adjacency[a]
-            if row is None:
-                row = adjacency[a] = {}
-            row[b] = c
-            row = adjacency[b]
-            if row is None:
-                row = adjacency[b] = {}
-            row[a] = c
-        del packed, pair_keys, counts, lo, hi
+    count_left, count_right = (left, right) if support is None else support
+    counted = count_left != count_right
+    count_left, count_right = count_left[counted], count_right[counted]
+    ends = np.concatenate([count_left, count_right]).astype(np.int32)
+    others = np.concatenate([count_right, count_left]).astype(np.int32)
+    del count_left, count_right, counted
+    by_end = np.argsort(ends, kind="stable")
+    neighbours = others[by_end]
+    starts = np.zeros(n + 1, np.int64)
+    np.cumsum(np.bincount(ends, minlength=n), out=starts[1:])
+    del ends, others, by_end
+    first = starts.tolist()
+    root = np.arange(n, dtype=np.int32)  # each id's cluster, kept current
+    members: list[list[int] | None] = [None] * n  # ids of clusters of 2 or more
+    size = [1] * n
+    low = list(range(n))
+    cache: dict[tuple[int, int], tuple[int, int]] = {}  # (a, b) -> (sizes, links)
 
-    def find(x: int) -> int:
-        root = x
-        while parent[root] != root:
-            root = parent[root]
-        while parent[x] != root:
-            parent[x], x = root, parent[x]
-        return root
+    def links_between(small: int, big: int) -> int:
+        key = (small, big) if small < big else (big, small)
+        version = size[small] + size[big]  # grows whenever either absorbs a cluster
+        hit = cache.get(key)
+        if hit is not None and hit[0] == version:
+            return hit[1]
+        ids = members[small] or [small]
+        if len(ids) == 1:
+            x = ids[0]
+            seen = neighbours[first[x] : first[x + 1]]
+        else:
+            seen = np.concatenate([neighbours[first[x] : first[x + 1]] for x in ids])
+        found = int(np.count_nonzero(root[seen] == big))
+        cache[key] = (version, found)
+        return found
 
     def union(a: int, b: int) -> None:
         if (size[a], b) > (size[b], a):
             a, b = b, a  # a is the smaller: fold it into b
-        parent[a] = b
+        moved = members[a] or [a]
+        root[moved] = b
+        into = members[b]
+        if into is None:
+            into = members[b] = [b]
+        into.extend(moved)
+        members[a] = None
         size[b] += size[a]
         if low[a] < low[b]:
             low[b] = low[a]
-        into = adjacency[b]
-        if into is None:
-            into = adjacency[b] = {}
-        into.pop(a, None)
-        out = adjacency[a]
-        adjacency[a] = None
-        if out:
-            for other, count in out.items():
-                if other == b:
-                    continue
-                neighbour = adjacency[other]
-                assert neighbour is not None  # adjacency is symmetric
-                del neighbour[a]
-                neighbour[b] = neighbour.get(b, 0) + count
-                into[other] = into.get(other, 0) + count
 
     for a, b in zip(forced_left.tolist(), forced_right.tolist(), strict=True):
-        ra, rb = find(a), find(b)
+        ra, rb = int(root[a]), int(root[b])
         if ra != rb:
             union(ra, rb)
     order = np.lexsort((right, left, -weight))
     for start in range(0, order.size, _CHUNK):
         chunk = order[start : start + _CHUNK]
-        for a, b in zip(left[chunk].tolist(), right[chunk].tolist(), strict=True):
-            ra, rb = find(a), find(b)
+        for ra, rb in zip(root[left[chunk]].tolist(), root[right[chunk]].tolist(), strict=True):
+            # roots read for the whole chunk go stale as merges happen: re-read them
+            ra, rb = int(root[ra]), int(root[rb])
             if ra == rb:
                 continue
-            smaller = size[ra] if size[ra] < size[rb] else size[rb]
-            if smaller > 1:
-                row = adjacency[ra]
-                if row is None or row.get(rb, 0) < coherence * smaller:
-                    continue  # a weak bridge between two parties: refused
+            small, big = (ra, rb) if size[ra] < size[rb] else (rb, ra)
+            if size[small] > 1 and links_between(small, big) < coherence * size[small]:
+                continue  # a weak bridge between two parties: refused
             union(ra, rb)
-    return np.array([low[find(i)] for i in range(n)], np.int32)
+    return np.array(low, np.int32)[root]
 
 
 def _ranks(values: pa.ChunkedArray | pa.Array, ids: pa.Array) -> np.ndarray:
@@ -471,8 +516,9 @@ def _ranks(values: pa.ChunkedArray | pa.Array, ids: pa.Array) -> np.ndarray:
 
 
 def cluster(engine: LinkageEngine, threshold: float, coherence: float) -> None:
-    """``clusters`` (id, cluster_id) from strong ``links`` and prior links, by
-    :func:`coherent_cluster_labels`.
+    """``clusters`` (id, cluster_id) from ``links`` and prior links, by
+    :func:`coherent_cluster_labels`: links at ``threshold`` or above propose merges,
+    every kept link (and prior link) counts towards coherence.
 
     The links (already scored by the engine) are fetched once as Arrow and turned into
     dense integer ids (ranks in sorted id order, so tie-breaking by id is unchanged)
@@ -482,15 +528,15 @@ def cluster(engine: LinkageEngine, threshold: float, coherence: float) -> None:
     ids_t = engine.arrow("SELECT id FROM records")
     ids = pc.take(ids_t.column("id"), pc.sort_indices(ids_t.column("id"))).combine_chunks()
     del ids_t
-    strong = engine.arrow(
-        f"SELECT id_l, id_r, match_weight FROM links WHERE probability >= {threshold!r} "
-        f"UNION ALL SELECT id_l, id_r, match_weight FROM prior_links "
-        f"WHERE probability >= {threshold!r}"
+    kept = engine.arrow(
+        "SELECT id_l, id_r, match_weight, probability FROM links "
+        "UNION ALL SELECT id_l, id_r, match_weight, probability FROM prior_links"
     )
-    left = _ranks(strong.column("id_l"), ids)
-    right = _ranks(strong.column("id_r"), ids)
-    weight = np.asarray(strong.column("match_weight").to_numpy(), np.float64)
-    del strong
+    left = _ranks(kept.column("id_l"), ids)
+    right = _ranks(kept.column("id_r"), ids)
+    weight = np.asarray(kept.column("match_weight").to_numpy(), np.float64)
+    strong = np.asarray(kept.column("probability").to_numpy(), np.float64) >= threshold
+    del kept
     # stored links may name strings that a reloaded file no longer has: skip those
     keep = (left >= 0) & (right >= 0)
     rejected_t = engine.arrow("SELECT a, b FROM rejected_edges")
@@ -502,14 +548,77 @@ def cluster(engine: LinkageEngine, threshold: float, coherence: float) -> None:
         refused = np.minimum(ra, rb) * n + np.maximum(ra, rb)
         lo, hi = np.minimum(left, right).astype(np.int64), np.maximum(left, right)
         keep &= ~np.isin(lo * n + hi, refused)
+    support = (left[keep], right[keep])
+    keep &= strong
     left, right, weight = left[keep], right[keep], weight[keep]
     forced_t = engine.arrow("SELECT a, b FROM forced_edges ORDER BY a, b")
     fa, fb = _ranks(forced_t.column("a"), ids), _ranks(forced_t.column("b"), ids)
     known_f = (fa >= 0) & (fb >= 0)
     labels = coherent_cluster_labels(
-        len(ids), left, right, weight, fa[known_f], fb[known_f], coherence
+        len(ids), left, right, weight, fa[known_f], fb[known_f], coherence, support=support
     )
     engine.register("clusters", pa.table({"id": ids, "cluster_id": ids.take(pa.array(labels))}))
+
+
+def register_inputs(
+    engine: LinkageEngine,
+    records: pa.Table,
+    tokens: pa.Table,
+    forced_edges: pa.Table | None = None,
+    rejected_edges: pa.Table | None = None,
+    prior_links: pa.Table | None = None,
+) -> None:
+    """Copy the linkage inputs into the engine (see :func:`run_linkage`).
+
+    Separate from :func:`link_registered` so a caller holding millions of rows can
+    drop its Arrow copies before the heavy steps (the 10M-record bench does).
+    """
+    engine.register("records", records)
+    engine.register("tokens", tokens)
+    edge_schema = pa.schema([("a", pa.string()), ("b", pa.string())])
+    engine.register("forced_edges", forced_edges or edge_schema.empty_table())
+    engine.register("rejected_edges", rejected_edges or edge_schema.empty_table())
+    prior_schema = pa.schema(
+        [("id_l", pa.string()), ("id_r", pa.string()), ("match_weight", pa.float64()),
+         ("probability", pa.float64())]
+    )  # fmt: skip
+    engine.register(
+        "prior_links",
+        (prior_links or prior_schema.empty_table()).select(prior_schema.names).cast(prior_schema),
+    )
+
+
+def link_registered(
+    engine: LinkageEngine,
+    spec: LinkageSpec,
+    params: LinkageParams | None = None,
+    fetch_links: bool = True,
+) -> tuple[LinkageResult, LinkageParams]:
+    """Prepare, score and cluster the inputs :func:`register_inputs` put in ``engine``.
+
+    ``fetch_links=False`` leaves the links in the engine (``result.links`` is empty):
+    at 10M records they are tens of millions of rows a benchmark does not need.
+    """
+    import time
+
+    timings: dict[str, float] = {}
+    t0 = time.monotonic()
+    incremental = params is not None
+    if params is None:
+        n_total, freq = token_frequencies(engine)
+        params = LinkageParams(n_total=n_total, token_freq=freq)
+    prepare(engine, params)
+    timings["prepare"] = time.monotonic() - t0
+    t1 = time.monotonic()
+    pairs = score(engine, spec, params, incremental)
+    timings["score"] = time.monotonic() - t1
+    t2 = time.monotonic()
+    cluster(engine, spec.threshold, spec.coherence)
+    timings["cluster"] = time.monotonic() - t2
+    order = "ORDER BY id_l, id_r" if fetch_links else "LIMIT 0"
+    links = engine.arrow(f"SELECT * FROM links {order}")
+    clusters = engine.arrow("SELECT id, cluster_id FROM clusters ORDER BY id")
+    return LinkageResult(pairs, links, clusters, timings), params
 
 
 def run_linkage(
@@ -529,37 +638,5 @@ def run_linkage(
     ``prior_links`` (id_l, id_r, match_weight, probability) are the stored links of
     earlier runs: not rescored, but clustered with the new ones.
     """
-    import time
-
-    timings: dict[str, float] = {}
-    t0 = time.monotonic()
-    engine.register("records", records)
-    engine.register("tokens", tokens)
-    edge_schema = pa.schema([("a", pa.string()), ("b", pa.string())])
-    engine.register("forced_edges", forced_edges or edge_schema.empty_table())
-    engine.register("rejected_edges", rejected_edges or edge_schema.empty_table())
-    prior_schema = pa.schema(
-        [("id_l", pa.string()), ("id_r", pa.string()), ("match_weight", pa.float64()),
-         ("probability", pa.float64())]
-    )  # fmt: skip
-    engine.register(
-        "prior_links",
-        (prior_links or prior_schema.empty_table()).select(prior_schema.names).cast(prior_schema),
-    )
-    incremental = params is not None
-    if params is None:
-        n_total, freq = token_frequencies(engine)
-        params = LinkageParams(n_total=n_total, token_freq=freq)
-        prepare(engine, params)
-    else:
-        prepare(engine, params)
-    timings["prepare"] = time.monotonic() - t0
-    t1 = time.monotonic()
-    pairs = score(engine, spec, params, incremental)
-    timings["score"] = time.monotonic() - t1
-    t2 = time.monotonic()
-    cluster(engine, spec.threshold, spec.coherence)
-    timings["cluster"] = time.monotonic() - t2
-    links = engine.arrow("SELECT * FROM links ORDER BY id_l, id_r")
-    clusters = engine.arrow("SELECT id, cluster_id FROM clusters ORDER BY id")
-    return LinkageResult(pairs, links, clusters, timings), params
+    register_inputs(engine, records, tokens, forced_edges, rejected_edges, prior_links)
+    return link_registered(engine, spec, params)
