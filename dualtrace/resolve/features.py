@@ -19,6 +19,7 @@ from functools import cache, lru_cache
 from rigour.addresses import normalize_address
 from rigour.text.distance import levenshtein
 
+from dualtrace.names.normalize import token_key
 from dualtrace.resolve.records import NameEntry, Record
 
 TokenWeight = Callable[[str], float]
@@ -485,6 +486,59 @@ def single_token_name(query: Record, candidate: Record, ctx: Context) -> FtResul
     return FtResult(-1.0, f"only '{tok}' matched")
 
 
+# Honorifics and name particles lists put in or leave out of one person's names
+# ("Haji Abdul BASIR", "Mullah Ahmed Shah NOORZAI", "Qasim AL-RIMI"): left unmatched
+# they are not a different given name. As comparison keys; not "le" (Lee) or "an" (안).
+NAME_PARTICLES = frozenset(
+    token_key(w)
+    for w in [
+        "al",
+        "el",
+        "ul",
+        "ud",
+        "ad",
+        "ar",
+        "as",
+        "bin",
+        "ben",
+        "ibn",
+        "bint",
+        "abu",
+        "abou",
+        "umm",
+        "haji",
+        "hajji",
+        "hadji",
+        "mullah",
+        "mulla",
+        "mawlawi",
+        "maulavi",
+        "mawlavi",
+        "molvi",
+        "maulana",
+        "mawlana",
+        "sheikh",
+        "shaikh",
+        "shaykh",
+        "sheik",
+        "mufti",
+        "imam",
+        "mr",
+        "mrs",
+        "ms",
+        "dr",
+        "don",
+        "dona",
+        "van",
+        "von",
+        "der",
+        "de",
+        "da",
+        "di",
+        "du",
+        "del",
+    ]
+)
 # Unmatched name parts this similar (1 - edits / length) may be two spellings of one
 # name that the alignment's typo tolerance did not reach ("Chong"/"Jong", "Ho"/"Hu");
 # only parts less alike than this are different names.
@@ -506,8 +560,8 @@ def name_conflict(query: Record, candidate: Record, ctx: Context) -> FtResult:
     if nm is None or not nm.alignment.pairs:
         return FtResult(0.0)
     al = nm.alignment
-    q_left = [t for t in al.query_left if not is_patronymic(t)]
-    c_left = [t for t in al.candidate_left if not is_patronymic(t)]
+    q_left = [t for t in al.query_left if not is_patronymic(t) and t not in NAME_PARTICLES]
+    c_left = [t for t in al.candidate_left if not is_patronymic(t) and t not in NAME_PARTICLES]
     if not q_left or not c_left:
         return FtResult(0.0)
     conflicting = [q for q in q_left if not any(_loosely_same(q, c) for c in c_left)]
