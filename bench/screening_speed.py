@@ -107,6 +107,27 @@ def bench_batch(index: ScreeningIndex, queries: list[dict[str, Any]]) -> dict[st
     return out
 
 
+def bench_latency(index: ScreeningIndex, queries: list[dict[str, Any]]) -> dict[str, Any]:
+    """The matcher's own cost per query at ``POST /match``'s defaults (limit 5, cutoff
+    0.5): CPU time of ``query_record`` + ``match`` for each query, no HTTP, so the tail
+    is the matcher's and not the machine's. Run after the batch, as a server would be
+    warm; the slowest queries are listed with their candidate counts."""
+    cpu: list[tuple[float, int, str]] = []
+    for q in queries:
+        started = time.process_time()
+        rec = index.query_record(q)
+        index.match(rec, limit=5, cutoff=0.5)
+        cpu.append((time.process_time() - started, len(rec.names), q["properties"]["name"][0]))
+    ms = sorted(c[0] * 1000 for c in cpu)
+    cpu.sort(reverse=True)
+    return {
+        "p50": ms[len(ms) // 2],
+        "p99": ms[min(len(ms) - 1, int(len(ms) * 0.99))],
+        "max": ms[-1],
+        "slowest": cpu[:5],
+    }
+
+
 def bench_http(store_path: Path, queries: list[dict[str, Any]], n: int) -> dict[str, float]:
     sock = socket.socket()
     sock.bind(("127.0.0.1", 0))
@@ -195,6 +216,13 @@ def main() -> None:
         f"{'pairs scored / CPU-second':<44} {'-':>12} "
         f"{batch['logic-v1 pairs/s']:>12,.0f} {batch['logic-v2 pairs/s']:>12,.0f}"
     )
+    lat = bench_latency(index, queries)
+    print(
+        f"{'matcher CPU ms per query, limit 5 (p50/p99)':<44} "
+        f"{lat['p50']:>5.1f} /{lat['p99']:>5.1f} {'-':>12} {'-':>12}"
+    )
+    for secs, forms, name in lat["slowest"]:
+        print(f"  slowest: {secs * 1000:6.1f} ms, {forms} query name forms: {name[:60]}")
     sys.stdout.flush()
     http = bench_http(store_path, queries, args.requests)
     print(f"{'POST /match p50 ms (loopback, 1 query)':<44} {http['p50']:>12.1f}")
