@@ -22,6 +22,7 @@ from dualtrace.resolve.index import ScreeningIndex, load_or_build
 from dualtrace.security.http_auth import SecurityConfig
 from dualtrace.show.api.auth_routes import secure_store_app
 from dualtrace.show.api.scoring_pool import ScoringPool, scoring_workers_from_env
+from dualtrace.show.api.screening import MatchFastPath
 from dualtrace.store.duckdb_store import Store
 
 # Modules exposing ``router: fastapi.APIRouter``; append yours (one line).
@@ -80,6 +81,9 @@ def create_app(
     app.state.store_path = Path(store_path) if store_path is not None else None
     for name in ROUTER_MODULES:
         app.include_router(importlib.import_module(name).router)
+    # Added before the security layers, so it sits inside them (authenticated, checked,
+    # audited, limited like the route it short-cuts).
+    app.add_middleware(MatchFastPath, state=app.state)
     # Security (issue 9, dualtrace/security): every route above sits behind
     # authentication, role checks, CSRF, security headers, size limits, the overload
     # limiter and the audit log; /auth/* and /login are added. Routes record extra

@@ -8,12 +8,15 @@ restricts candidates to that list.
 
 from __future__ import annotations
 
+import re
+import urllib.parse
 from typing import Annotated, Any
 
 import anyio.to_thread
 import orjson
 from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import Response
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from dualtrace.errors import DualtraceError
 from dualtrace.resolve.index import ScreeningIndex
@@ -36,6 +39,7 @@ MAX_LIMIT = 500
 MAX_QUERIES = 100
 # Up to this many queries a request is scored on the event loop (see ``match``).
 INLINE_QUERIES = 4
+DEFAULT_LIMIT = 5
 
 
 def screening_index(request: Request) -> ScreeningIndex:
@@ -94,7 +98,7 @@ async def match(
     dataset: str,
     body: MatchRequest,
     request: Request,
-    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 5,
+    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
     threshold: Annotated[float, Query(ge=0.0, le=1.0)] = DEFAULT_THRESHOLD,
     cutoff: Annotated[float, Query(ge=0.0, le=1.0)] = DEFAULT_CUTOFF,
     algorithm: str = NAME,
@@ -132,18 +136,123 @@ async def match(
         threshold,
         cutoff,
     )
-    pool = getattr(request.app.state, "scoring_pool", None)
-    payload: bytes | None = None
     try:
-        if isinstance(pool, ScoringPool) and pool.serves(index):
-            payload = await pool.run(_match_payload, *args)
-        if payload is None and len(queries) <= INLINE_QUERIES:
-            payload = _match_payload(index, *args)
-        elif payload is None:
-            payload = await anyio.to_thread.run_sync(_match_payload, index, *args)
+        payload = await _score_match(request.app.state, index, args)
     except QueryRejected as exc:
         raise HTTPException(400, str(exc)) from exc
     return Response(payload, media_type="application/json")
+
+
+async def _score_match(state: Any, index: ScreeningIndex, args: tuple[Any, ...]) -> bytes:
+    """``_match_payload`` in a scoring worker if the server has them, else on the event
+    loop (small requests) or in a thread (large batches)."""
+    pool = getattr(state, "scoring_pool", None)
+    payload: bytes | None = None
+    if isinstance(pool, ScoringPool) and pool.serves(index):
+        payload = await pool.run(_match_payload, *args)
+    if payload is None and len(args[0]) <= INLINE_QUERIES:
+        payload = _match_payload(index, *args)
+    elif payload is None:
+        payload = await anyio.to_thread.run_sync(_match_payload, index, *args)
+    return payload
+
+
+_MATCH_PATH = re.compile(r"/match/([^/]+)")
+
+
+class MatchFastPath:
+    """``POST /match/{dataset}`` without query parameters (how screening clients call
+    it), answered without FastAPI's routing and parameter machinery: the same body
+    model (``MatchRequest``), the same scoring and the same bytes as the route.
+
+    With scoring in worker processes, FastAPI's per-request work (matching the path
+    against every route, solving ten query parameters and the dependencies) was about
+    a third of the server's event-loop time. Installed inside the security layers, so
+    authentication, role check, audit and limits apply exactly as to the route.
+    Anything else (query parameters, a body the model refuses, an unknown dataset, a
+    rejected query, no index yet) goes to the route unchanged, body replayed, so
+    errors keep their one shape.
+    """
+
+    def __init__(self, app: ASGIApp, state: Any) -> None:
+        self.app = app
+        self.state = state
+        state.match_fast_path_answered = 0  # requests answered here (tests, diagnosis)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if (
+            scope["type"] != "http"
+            or scope.get("method") != "POST"
+            or scope.get("query_string")
+            or (found := _MATCH_PATH.fullmatch(str(scope.get("path", "")))) is None
+            or not _json_body(scope)
+        ):
+            await self.app(scope, receive, send)
+            return
+        chunks: list[bytes] = []
+        while True:
+            message = await receive()
+            if message["type"] != "http.request":  # client gone: let the route see it
+                await self.app(scope, _replay(chunks, message, receive), send)
+                return
+            chunks.append(message.get("body", b""))
+            if not message.get("more_body", False):
+                break
+        payload = await self._answer(urllib.parse.unquote(found.group(1)), b"".join(chunks))
+        if payload is None:
+            await self.app(scope, _replay(chunks, None, receive), send)
+            return
+        headers = [
+            (b"content-length", str(len(payload)).encode()),
+            (b"content-type", b"application/json"),
+        ]
+        self.state.match_fast_path_answered += 1
+        await send({"type": "http.response.start", "status": 200, "headers": headers})
+        await send({"type": "http.response.body", "body": payload})
+
+    async def _answer(self, dataset: str, body: bytes) -> bytes | None:
+        index = getattr(self.state, "screening", None)
+        if not isinstance(index, ScreeningIndex):
+            return None
+        try:
+            parsed = MatchRequest.model_validate_json(body)
+        except ValueError:
+            return None
+        if len(parsed.queries) > MAX_QUERIES:
+            return None
+        if dataset != DEFAULT_DATASET and dataset not in index.datasets:
+            return None
+        wanted = _datasets(index, dataset, [], [])
+        queries = {k: ex.model_dump(by_alias=True) for k, ex in parsed.queries.items()}
+        none: set[str] = set()
+        args = (queries, wanted, none, set(none), DEFAULT_LIMIT, DEFAULT_THRESHOLD, DEFAULT_CUTOFF)
+        try:
+            return await _score_match(self.state, index, args)
+        except QueryRejected:
+            return None
+
+
+def _json_body(scope: Scope) -> bool:
+    """A body FastAPI would read as JSON: no Content-Type, or a JSON one."""
+    for name, value in scope.get("headers", []):
+        if name == b"content-type":
+            main = bytes(value).split(b";", 1)[0].strip().lower()
+            return main == b"application/json" or main.endswith(b"+json")
+    return True
+
+
+def _replay(chunks: list[bytes], last: Message | None, receive: Receive) -> Receive:
+    """A ``receive`` that hands the route the body already read, then the rest."""
+    pending: list[Message] = [{"type": "http.request", "body": b"".join(chunks)}]
+    if last is not None:
+        pending.append(last)
+
+    async def replayed() -> Message:
+        if pending:
+            return pending.pop(0)
+        return await receive()
+
+    return replayed
 
 
 class QueryRejected(Exception):
