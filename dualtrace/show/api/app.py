@@ -55,6 +55,10 @@ def create_app(
         if app.state.screening is None:
             with Store.open(store_path, read_only=True) as st:
                 app.state.screening = load_or_build(st, as_of)
+        # The first person query of a process waited 6-8 s for rigour's name tagger
+        # (and the first Han or kana name for pypinyin/pykakasi): paid here, before any
+        # client waits and before scoring workers fork, so they inherit it too.
+        app.state.screening.warm_up()
         # The index is a few hundred thousand long-lived objects that every full
         # collection walks: 0.7-1.4 s per gen-2 pass on this host, a pause that lands in
         # some request's latency. Frozen, they are out of the collector's sight (and
