@@ -143,7 +143,7 @@ class RetrievalArrays:
         return cls(arrays, bits, masks)
 
     def in_datasets(
-        self, entities: npt.NDArray[np.int32], datasets: frozenset[str], records: list[Record]
+        self, entities: npt.NDArray[np.intp], datasets: frozenset[str], records: list[Record]
     ) -> npt.NDArray[np.bool_]:
         """Which of ``entities`` are in at least one of ``datasets``."""
         if self.dataset_masks is None:
@@ -359,15 +359,23 @@ class ScreeningIndex:
         hits = np.concatenate(parts) if len(parts) > 1 else parts[0]
         sizes = np.fromiter((len(p) for p in parts), dtype=np.int64, count=len(parts))
         sums = np.bincount(hits, weights=np.repeat(np.array(amounts), sizes))
-        # entities reached, each with the position where it was first reached
-        reached, first = np.unique(hits, return_index=True)
+        # where each entity was first reached (the tie-break), without sorting the hits
+        first = np.full(len(sums), len(hits), dtype=np.int64)
+        np.minimum.at(first, hits, np.arange(len(hits), dtype=np.int64))
+        reached = np.flatnonzero(first < len(hits))
         if datasets is not None:
-            keep = arrays.in_datasets(reached, datasets, self.records)
-            reached, first = reached[keep], first[keep]
+            reached = reached[arrays.in_datasets(reached, datasets, self.records)]
             if not len(reached):
                 return []
         evidence = sums[reached]
-        order = np.lexsort((first, -evidence))[:limit]
+        if len(reached) > limit:
+            # only entities at or above the limit-th best sum (ties included) can rank
+            cut = len(evidence) - limit
+            keep = evidence >= np.partition(evidence, cut)[cut]
+            reached, evidence = reached[keep], evidence[keep]
+        order = np.lexsort((first[reached], -evidence))[:limit]
+        if not len(order):
+            return []
         top = evidence[order[0]]
         # A candidate sharing less than MIN_SHARED of the query name's weight cannot
         # reach a useful name score (Dice <= 2f/(1+f)); identifier hits always pass.
