@@ -311,6 +311,23 @@ def _journal(store_file: str) -> _Journal:
     return journal
 
 
+@contextlib.contextmanager
+def _transaction(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A cursor inside one transaction: committed if the block returns, rolled back if
+    it raises, so a chain extension is written whole or not at all."""
+    cur = con.cursor()
+    try:
+        cur.execute("BEGIN TRANSACTION")
+        yield cur
+        cur.execute("COMMIT")
+    except BaseException:
+        with contextlib.suppress(duckdb.Error):
+            cur.execute("ROLLBACK")
+        raise
+    finally:
+        cur.close()
+
+
 def _drain_journal(con: duckdb.DuckDBPyConnection, store_file: str, remove: bool = False) -> int:
     """Move the journal's entries into the store's table (one transaction), then empty
     it. Call with ``_WRITE_LOCK`` held. Entries already in the table (a crash between
@@ -322,9 +339,7 @@ def _drain_journal(con: duckdb.DuckDBPyConnection, store_file: str, remove: bool
         raise StoreError(f"{problems[0]}; the journal was left in place (dualtrace audit verify)")
     moved: list[AuditEntry] = []
     if entries:
-        cur = con.cursor()
-        try:
-            cur.execute("BEGIN TRANSACTION")
+        with _transaction(con) as cur:
             seq, prev = AuditLog._read_head(cur)
             moved = [e for e in entries if e.seq > seq]
             if moved and (moved[0].seq != seq + 1 or moved[0].prev_hash != prev):
@@ -334,13 +349,6 @@ def _drain_journal(con: duckdb.DuckDBPyConnection, store_file: str, remove: bool
                     "(dualtrace audit verify)"
                 )
             _store_entries(cur, moved)
-            cur.execute("COMMIT")
-        except BaseException:
-            with contextlib.suppress(duckdb.Error):
-                cur.execute("ROLLBACK")
-            raise
-        finally:
-            cur.close()
     if entries or remove or journal.pending:
         journal.clear(remove=remove)
     return len(moved)
@@ -639,19 +647,9 @@ class AuditLog:
                 log.warning("audit anchor %s not updated: %s", self.anchor_path, exc)
 
     def _commit(self, items: list[tuple[str, str, str, str]]) -> list[AuditEntry]:
-        cur = self.con.cursor()
-        try:
-            cur.execute("BEGIN TRANSACTION")
+        with _transaction(self.con) as cur:
             seq, prev = self._head(cur)
-            entries = self._insert(cur, seq, prev, items)
-            cur.execute("COMMIT")
-            return entries
-        except BaseException:
-            with contextlib.suppress(duckdb.Error):
-                cur.execute("ROLLBACK")
-            raise
-        finally:
-            cur.close()
+            return self._insert(cur, seq, prev, items)
 
     def _head_for_write(self) -> tuple[int, str]:
         """The chain head to append after: cached by this process, else (first write,
@@ -874,18 +872,9 @@ def record_event(
             # a server's journaled entries go into the table first: the chain is one
             _drain_journal(con, log.file)
             _HEADS.pop(log.file, None)
-        cur = con.cursor()
-        try:
-            cur.execute("BEGIN TRANSACTION")
+        with _transaction(con) as cur:
             seq, prev = log._read_head(cur)
             entry = log._insert(cur, seq, prev, [item])[0]
-            cur.execute("COMMIT")
-        except BaseException:
-            with contextlib.suppress(duckdb.Error):
-                cur.execute("ROLLBACK")
-            raise
-        finally:
-            cur.close()
         if log.file is not None:
             _HEADS[log.file] = (log._identity, entry.seq, entry.hash)
         if log.anchor_path is not None:
