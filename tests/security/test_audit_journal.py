@@ -41,6 +41,13 @@ def table_seqs(store: Store) -> list[int]:
     return [r[0] for r in store.con.execute("SELECT seq FROM audit_log ORDER BY seq").fetchall()]
 
 
+@pytest.fixture(autouse=True)
+def no_timed_move(monkeypatch: pytest.MonkeyPatch) -> None:
+    """These tests check what is in the journal and what in the table; the timed move
+    (after DRAIN_SECONDS idle) must not run mid-test on a slow, shared host."""
+    monkeypatch.setattr("dualtrace.security.audit.DRAIN_SECONDS", 3600.0)
+
+
 def test_an_append_is_on_record_before_it_reaches_the_table(store_path: Path) -> None:
     with Store.open(store_path) as store:
         log = AuditLog(store.con)
