@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from dualtrace.security.accounts import Accounts
+from dualtrace.security.roles import Role
 from dualtrace.sources.ofac_sdn import read_ofac_sdn
 from dualtrace.store import Store
 
@@ -31,3 +33,15 @@ def load_ofac(store_path: Path, primary: Path) -> None:
     with Store.open(store_path) as store:
         for result in read_ofac_sdn(primary):
             store.load(result.dataset, result.version, result.statements(), result.report)
+
+
+def ofac_store_with_viewer(shared_data: Path, base: Path) -> tuple[Path, str]:
+    """``base/store.duckdb`` holding the OFAC slice, and the API key of a viewer on it:
+    the smallest real store a screening request can be authorised and audited against."""
+    store_path = base / "store.duckdb"
+    load_ofac(store_path, cut_ofac_slice(shared_data, base / "ofac"))
+    with Store.open(store_path) as store:
+        accounts = Accounts(store.con)
+        accounts.add_user("viewer", Role.VIEWER)
+        key = accounts.create_key("viewer")[1]
+    return store_path, key

@@ -17,7 +17,6 @@ import orjson
 import pytest
 
 from dualtrace.errors import StoreError
-from dualtrace.security.accounts import Accounts
 from dualtrace.security.audit import (
     AuditLog,
     anchor_path_for,
@@ -26,10 +25,9 @@ from dualtrace.security.audit import (
     read_journal,
 )
 from dualtrace.security.backup import backup, restore
-from dualtrace.security.roles import Role
 from dualtrace.show.api.app import create_app
 from dualtrace.store import Store
-from tests.security.ofac_slice import cut_ofac_slice, load_ofac
+from tests.security.ofac_slice import ofac_store_with_viewer
 
 warnings.filterwarnings("ignore", message=".*httpx.*starlette.testclient.*")
 from starlette.testclient import TestClient  # noqa: E402
@@ -167,12 +165,7 @@ def test_a_store_replaced_under_an_open_log_refuses_appends(
 @pytest.fixture()
 def served_store(shared_data: Path, tmp_path: Path) -> Iterator[tuple[Path, str, Path]]:
     """A store of real OFAC entries with a viewer key, and a verified backup of it."""
-    store_path = tmp_path / "store.duckdb"
-    load_ofac(store_path, cut_ofac_slice(shared_data, tmp_path / "ofac"))
-    with Store.open(store_path) as store:
-        accounts = Accounts(store.con)
-        accounts.add_user("viewer", Role.VIEWER)
-        key = accounts.create_key("viewer")[1]
+    store_path, key = ofac_store_with_viewer(shared_data, tmp_path)
     dest = tmp_path / "b.duckdb"
     backup(store_path, dest, "admin")
     yield store_path, key, dest

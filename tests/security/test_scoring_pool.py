@@ -13,13 +13,10 @@ from typing import Any
 
 import pytest
 
-from dualtrace.security.accounts import Accounts
-from dualtrace.security.roles import Role
 from dualtrace.show.api.app import create_app
 from dualtrace.show.api.models import SearchResponse
 from dualtrace.show.api.scoring_pool import ScoringPool
-from dualtrace.store import Store
-from tests.security.ofac_slice import cut_ofac_slice, load_ofac
+from tests.security.ofac_slice import ofac_store_with_viewer
 
 warnings.filterwarnings("ignore", message=".*httpx.*starlette.testclient.*")
 from starlette.testclient import TestClient  # noqa: E402
@@ -30,12 +27,7 @@ NAMES = ("Banco Nacional de Cuba", "BANKO NATSIONAL DE KUBA", "Havana Tours", "n
 @pytest.fixture(scope="module")
 def store_and_key(shared_data: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
     base = tmp_path_factory.mktemp("pool")
-    store_path = base / "store.duckdb"
-    load_ofac(store_path, cut_ofac_slice(shared_data, base / "ofac"))
-    with Store.open(store_path) as store:
-        accounts = Accounts(store.con)
-        accounts.add_user("viewer", Role.VIEWER)
-        key = accounts.create_key("viewer")[1]
+    store_path, key = ofac_store_with_viewer(shared_data, base)
     return store_path, key
 
 

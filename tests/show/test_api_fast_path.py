@@ -11,11 +11,8 @@ from typing import Any
 
 import pytest
 
-from dualtrace.security.accounts import Accounts
-from dualtrace.security.roles import Role
 from dualtrace.show.api.app import create_app
-from dualtrace.store import Store
-from tests.security.ofac_slice import cut_ofac_slice, load_ofac
+from tests.security.ofac_slice import ofac_store_with_viewer
 
 warnings.filterwarnings("ignore", message=".*httpx.*starlette.testclient.*")
 from starlette.testclient import TestClient  # noqa: E402
@@ -28,12 +25,7 @@ def client(
     shared_data: Path, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[tuple[TestClient, dict[str, str]]]:
     base = tmp_path_factory.mktemp("fast")
-    store_path = base / "store.duckdb"
-    load_ofac(store_path, cut_ofac_slice(shared_data, base / "ofac"))
-    with Store.open(store_path) as store:
-        accounts = Accounts(store.con)
-        accounts.add_user("viewer", Role.VIEWER)
-        key = accounts.create_key("viewer")[1]
+    store_path, key = ofac_store_with_viewer(shared_data, base)
     with TestClient(create_app(store_path)) as test_client:
         yield test_client, {"Authorization": f"Bearer {key}"}
 
