@@ -34,7 +34,14 @@ CHROMIUM_ARGS = [
     "--no-first-run",
 ]
 REPO = Path(__file__).resolve().parents[2]
-SCREENSHOTS = REPO / "docs" / "screenshots"
+# Screenshots go to a scratch directory so a test run leaves the working tree clean;
+# set DUALTRACE_SCREENSHOTS=docs/screenshots to refresh the images the docs show.
+SCREENSHOTS = Path(
+    os.environ.get("DUALTRACE_SCREENSHOTS")
+    or Path(os.environ.get("TMPDIR", "/tmp")) / "dualtrace-screenshots"
+)
+if not SCREENSHOTS.is_absolute():
+    SCREENSHOTS = REPO / SCREENSHOTS
 PASSWORDS = {"ana": "analyst-pass-2026", "vic": "viewer-pass-2026"}
 
 

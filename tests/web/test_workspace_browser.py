@@ -5,7 +5,8 @@ report and accept the claim that IEMZ Kupol is a subsidiary of Almaz-Antey, then
 Almaz-Antey as parent on the profile; open the network view and expand a node (by
 mouse and by keyboard); upload a small CSV for screening and read the results; open a
 case and add Kupol to it; export the PDF report and check its pages. Screenshots of
-the main pages go to docs/screenshots/ (1280 px; the profile also at 800 px).
+the main pages go to $DUALTRACE_SCREENSHOTS (docs/screenshots/ to refresh the docs'
+images; a scratch directory by default), 1280 px, the profile also at 800 px.
 """
 
 from __future__ import annotations
