@@ -34,6 +34,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.parse
 from dataclasses import dataclass, field
@@ -64,7 +65,11 @@ class PhaseResult:
     load_average: float = 0.0
     server_cpu: float = 0.0
     loop_cpu: float = 0.0
+    loop_sys: float = 0.0
+    thread_cpu: float = 0.0
+    worker_cpu: float = 0.0
     client_cpu: float = 0.0
+    memory: list[tuple[float, dict[str, tuple[float, float, float]]]] = field(default_factory=list)
 
     def record(self, kind: str, status: int, latency: float) -> None:
         self.statuses[status] = self.statuses.get(status, 0) + 1
@@ -94,7 +99,7 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def build_store(path: Path) -> tuple[str, list[str], list[str]]:
+def build_store(path: Path, names_wanted: int = 400) -> tuple[str, list[str], list[str]]:
     """The store, a viewer key, query names and entity ids (all from the real list)."""
     from dualtrace.security.accounts import Accounts
     from dualtrace.security.roles import Role
@@ -115,7 +120,8 @@ def build_store(path: Path) -> tuple[str, list[str], list[str]]:
         rows = store.con.execute(
             "SELECT value, entity_id FROM statements WHERE prop = 'name' "
             "AND schema IN ('Organization', 'Company', 'Person', 'LegalEntity') "
-            "ORDER BY hash(entity_id) LIMIT 400"
+            "ORDER BY hash(entity_id) LIMIT ?",
+            [names_wanted],
         ).fetchall()
     names = [str(r[0]) for r in rows]
     ids = [str(r[1]) for r in rows]
@@ -161,41 +167,31 @@ def start_server(store: Path, port: int, env: dict[str, str]) -> subprocess.Pope
 
 
 class LeanClient:
-    """One keep-alive HTTP/1.1 connection with pre-encoded headers: a few microseconds
-    of client CPU per request, so the load generator (which shares the 2 cores with the
-    server) costs the server as little as possible. httpx spent ~1 ms of CPU per
-    request building and parsing messages, which on 2 cores came out of the server's
-    share."""
+    """One keep-alive HTTP/1.1 connection sending pre-encoded requests: a few
+    microseconds of client CPU per request, so the load generator (which shares the 2
+    cores with the server) costs the server as little as possible. httpx spent ~1 ms of
+    CPU per request building and parsing messages, which on 2 cores came out of the
+    server's share."""
 
-    def __init__(self, host: str, port: int, key: str) -> None:
+    def __init__(self, host: str, port: int) -> None:
         self.host = host
         self.port = port
-        self.prefix = (
-            f"Host: {host}:{port}\r\nAuthorization: Bearer {key}\r\nAccept: application/json\r\n"
-        ).encode()
         self.reader: asyncio.StreamReader | None = None
         self.writer: asyncio.StreamWriter | None = None
 
-    async def request(self, method: str, target: str, body: bytes | None) -> tuple[int, bytes]:
+    async def request(self, message: bytes) -> tuple[int, bytes]:
+        """Send one whole request (head and body, already encoded); status and body."""
         if self.writer is None:
             self.reader, self.writer = await asyncio.open_connection(self.host, self.port)
         assert self.reader is not None
-        head = f"{method} {target} HTTP/1.1\r\n".encode() + self.prefix
-        if body is not None:
-            head += b"Content-Type: application/json\r\nContent-Length: %d\r\n" % len(body)
-        self.writer.write(head + b"\r\n" + (body or b""))
+        self.writer.write(message)
         try:
             raw = await self.reader.readuntil(b"\r\n\r\n")
             status = int(raw[9:12])
-            length = 0
-            closing = False
-            for line in raw.split(b"\r\n")[1:]:
-                name, _, value = line.partition(b":")
-                lname = name.strip().lower()
-                if lname == b"content-length":
-                    length = int(value)
-                elif lname == b"connection" and value.strip().lower() == b"close":
-                    closing = True
+            head = raw.lower()
+            at = head.find(b"\r\ncontent-length:")
+            length = int(head[at + 17 : head.index(b"\r\n", at + 2)]) if at >= 0 else 0
+            closing = b"\r\nconnection: close" in head
             payload = await self.reader.readexactly(length) if length else b""
         except (OSError, asyncio.IncompleteReadError, ValueError):
             await self.close()
@@ -212,13 +208,44 @@ class LeanClient:
         self.reader = self.writer = None
 
 
-def cpu_seconds(stat: Path) -> float:
-    """User + system CPU seconds from a /proc ``stat`` file (a process or one thread)."""
+def encode_requests(
+    host: str, port: int, key: str, names: list[str], ids: list[str], seed: int, count: int
+) -> list[tuple[str, bytes]]:
+    """``count`` whole requests in the 70/20/10 mix (screening, search, entity pages),
+    encoded before the clock starts so the client's timed loop only writes and reads."""
+    rng = random.Random(seed)
+    common = (
+        f"Host: {host}:{port}\r\nAuthorization: Bearer {key}\r\nAccept: application/json\r\n"
+    ).encode()
+    out: list[tuple[str, bytes]] = []
+    for _ in range(count):
+        roll = rng.random()
+        query = misspell(rng.choice(names), rng)
+        if roll < 0.7:
+            body = orjson.dumps(
+                {"queries": {"q": {"schema": "LegalEntity", "properties": {"name": [query]}}}}
+            )
+            head = b"POST /match/default HTTP/1.1\r\n" + common
+            head += b"Content-Type: application/json\r\nContent-Length: %d\r\n" % len(body)
+            out.append(("match", head + b"\r\n" + body))
+        elif roll < 0.9:
+            target = f"/search?q={urllib.parse.quote(query)}"
+            out.append(("search", f"GET {target} HTTP/1.1\r\n".encode() + common + b"\r\n"))
+        else:
+            target = f"/entities/{urllib.parse.quote(rng.choice(ids))}"
+            out.append(("entity", f"GET {target} HTTP/1.1\r\n".encode() + common + b"\r\n"))
+    return out
+
+
+def cpu_seconds(stat: Path, system_only: bool = False) -> float:
+    """User + system (or system only) CPU seconds from a /proc ``stat`` file (a process
+    or one thread)."""
     try:
         fields = stat.read_text().rsplit(")", 1)[1].split()
     except OSError:  # a thread that has exited
         return 0.0
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    ticks = int(fields[12]) if system_only else int(fields[11]) + int(fields[12])
+    return ticks / os.sysconf("SC_CLK_TCK")
 
 
 def child_pids(pid: int) -> list[int]:
@@ -234,12 +261,85 @@ def child_pids(pid: int) -> list[int]:
     return children
 
 
-def process_cpu_seconds(pid: int) -> tuple[float, float]:
-    """CPU seconds of the server: all threads of ``pid`` and of its child processes
-    (scoring workers), and of its main (event loop) thread alone."""
-    total = cpu_seconds(Path(f"/proc/{pid}/stat"))
-    total += sum(cpu_seconds(Path(f"/proc/{c}/stat")) for c in child_pids(pid))
-    return total, cpu_seconds(Path(f"/proc/{pid}/task/{pid}/stat"))
+@dataclass(frozen=True)
+class ServerCpu:
+    """CPU seconds of the server so far: its event-loop (main) thread, its other
+    threads (the audit writer, the thread pool) and its scoring worker processes."""
+
+    loop: float
+    loop_sys: float
+    threads: float
+    workers: float
+
+    @property
+    def total(self) -> float:
+        return self.loop + self.threads + self.workers
+
+    @classmethod
+    def read(cls, pid: int) -> ServerCpu:
+        process = cpu_seconds(Path(f"/proc/{pid}/stat"))
+        main = Path(f"/proc/{pid}/task/{pid}/stat")
+        loop = cpu_seconds(main)
+        workers = sum(cpu_seconds(Path(f"/proc/{c}/stat")) for c in child_pids(pid))
+        return cls(loop, cpu_seconds(main, system_only=True), process - loop, workers)
+
+
+MemoryRow = dict[str, tuple[float, float, float]]
+
+
+def memory_mib(pid: int) -> tuple[float, float, float] | None:
+    """RSS, PSS and USS (pages only this process holds) of ``pid`` in MiB. A forked
+    scoring worker starts sharing the server's pages; its USS is what it has copied
+    since (copy-on-write: touching an object's reference count copies its page)."""
+    try:
+        text = Path(f"/proc/{pid}/smaps_rollup").read_text()
+    except OSError:
+        return None
+    kib: dict[str, int] = {}
+    for line in text.splitlines()[1:]:
+        label, _, rest = line.partition(":")
+        if label in ("Rss", "Pss", "Private_Clean", "Private_Dirty"):
+            kib[label] = int(rest.split()[0])
+    private = kib.get("Private_Clean", 0) + kib.get("Private_Dirty", 0)
+    return kib.get("Rss", 0) / 1024, kib.get("Pss", 0) / 1024, private / 1024
+
+
+class MemorySampler:
+    """Samples the server's and each scoring worker's memory every ``every`` seconds
+    (a thread of the load generator, so the server does nothing extra)."""
+
+    def __init__(self, pid: int, every: float) -> None:
+        self.pid = pid
+        self.every = every
+        self.samples: list[tuple[float, MemoryRow]] = []
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="memory-sampler", daemon=True)
+        self._started = 0.0
+
+    def _sample(self) -> None:
+        row: MemoryRow = {}
+        for label, pid in [("server", self.pid)] + [
+            (f"worker {c}", c) for c in sorted(child_pids(self.pid))
+        ]:
+            found = memory_mib(pid)
+            if found is not None:
+                row[label] = found
+        self.samples.append((time.monotonic() - self._started, row))
+
+    def _run(self) -> None:
+        self._sample()
+        while not self._stop.wait(self.every):
+            self._sample()
+
+    def start(self) -> None:
+        self._started = time.monotonic()
+        self._thread.start()
+
+    def stop(self) -> list[tuple[float, MemoryRow]]:
+        self._stop.set()
+        self._thread.join()
+        self._sample()
+        return self.samples
 
 
 async def drive(
@@ -251,33 +351,24 @@ async def drive(
     seconds: float,
     name: str,
     server_pid: int | None = None,
+    memory_every: float = 0.0,
 ) -> PhaseResult:
     result = PhaseResult(name, clients)
     parts = urllib.parse.urlsplit(base)
     host, port = parts.hostname or "127.0.0.1", parts.port or 80
-    deadline = time.monotonic() + seconds
+    per_client = max(200, min(5000, int(seconds * 60)))
+    planned = [encode_requests(host, port, key, names, ids, n, per_client) for n in range(clients)]
 
     async def client(n: int) -> None:
-        rng = random.Random(n)
-        http = LeanClient(host, port, key)
+        http = LeanClient(host, port)
+        plan = planned[n]
+        i = 0
         while time.monotonic() < deadline:
-            roll = rng.random()
-            query = misspell(rng.choice(names), rng)
-            body: bytes | None = None
-            if roll < 0.7:
-                kind, method, url = "match", "POST", "/match/default"
-                body = orjson.dumps(
-                    {"queries": {"q": {"schema": "LegalEntity", "properties": {"name": [query]}}}}
-                )
-            elif roll < 0.9:
-                kind, method = "search", "GET"
-                url = f"/search?q={urllib.parse.quote(query)}"
-            else:
-                kind, method = "entity", "GET"
-                url = f"/entities/{urllib.parse.quote(rng.choice(ids))}"
+            kind, message = plan[i % len(plan)]
+            i += 1
             started = time.perf_counter()
             try:
-                status, _ = await asyncio.wait_for(http.request(method, url, body), 30)
+                status, _ = await asyncio.wait_for(http.request(message), 30)
             except (OSError, asyncio.IncompleteReadError, ValueError, TimeoutError) as exc:
                 await http.close()
                 result.transport_errors += 1
@@ -289,15 +380,25 @@ async def drive(
                 await asyncio.sleep(0.1)
         await http.close()
 
-    server_cpu, loop_cpu = process_cpu_seconds(server_pid) if server_pid else (0.0, 0.0)
+    sampler = MemorySampler(server_pid, memory_every) if server_pid and memory_every else None
+    before = ServerCpu.read(server_pid) if server_pid else None
     client_cpu = time.process_time()
     started = time.monotonic()
+    deadline = started + seconds
+    if sampler is not None:
+        sampler.start()
     await asyncio.gather(*(client(n) for n in range(clients)))
     result.seconds = time.monotonic() - started
     result.client_cpu = time.process_time() - client_cpu
-    if server_pid:
-        total, loop = process_cpu_seconds(server_pid)
-        result.server_cpu, result.loop_cpu = total - server_cpu, loop - loop_cpu
+    if sampler is not None:
+        result.memory = sampler.stop()
+    if server_pid and before is not None:
+        after = ServerCpu.read(server_pid)
+        result.server_cpu = after.total - before.total
+        result.loop_cpu = after.loop - before.loop
+        result.loop_sys = after.loop_sys - before.loop_sys
+        result.thread_cpu = after.threads - before.threads
+        result.worker_cpu = after.workers - before.workers
     result.load_average = os.getloadavg()[0]
     return result
 
@@ -349,15 +450,48 @@ def report(results: list[PhaseResult]) -> None:
                 f"  {r.name} errors: statuses {other}, transport {r.transport_errors} "
                 f"{r.error_types}"
             )
+        ok = max(1, r.ok)
         print(
             f"  {r.name}: CPU seconds server {r.server_cpu:.1f} "
-            f"({r.server_cpu / r.seconds:.2f} cores, "
-            f"{r.server_cpu / max(1, r.ok) * 1000:.2f} ms per ok request; event-loop "
-            f"thread {r.loop_cpu:.1f}, other threads and workers "
-            f"{r.server_cpu - r.loop_cpu:.1f}), "
-            f"load generator {r.client_cpu:.1f} ({r.client_cpu / r.seconds:.2f} cores); "
-            f"host load average {r.load_average:.1f} on {os.cpu_count()} cores"
+            f"({r.server_cpu / r.seconds:.2f} cores, {r.server_cpu / ok * 1000:.2f} ms per ok "
+            f"request: event-loop thread {r.loop_cpu / ok * 1000:.2f} "
+            f"(of it in the kernel {r.loop_sys / ok * 1000:.2f}), other threads "
+            f"{r.thread_cpu / ok * 1000:.2f}, scoring workers {r.worker_cpu / ok * 1000:.2f}); "
+            f"load generator {r.client_cpu:.1f} ({r.client_cpu / r.seconds:.2f} cores, "
+            f"{r.client_cpu / ok * 1000:.2f} ms per ok request, "
+            f"{r.client_cpu / max(1e-9, r.client_cpu + r.server_cpu):.0%} of the CPU both "
+            f"used); host load average {r.load_average:.1f} on {os.cpu_count()} cores"
         )
+        report_memory(r)
+
+
+def report_memory(r: PhaseResult) -> None:
+    """Each server process's memory over the phase (MiB): first sample, middle, last
+    and peak; the workers' USS growth in each half says whether it levels off."""
+    if not r.memory:
+        return
+    first, middle, last = r.memory[0], r.memory[len(r.memory) // 2], r.memory[-1]
+    print(
+        f"  {r.name} memory (MiB; {len(r.memory)} samples over {last[0]:.0f} s; "
+        "USS = pages only that process holds, PSS = shared pages split among sharers):"
+    )
+    for label in last[1]:
+        series = [row[label] for _, row in r.memory if label in row]
+        a, m, z = (snap[1].get(label, series[0]) for snap in (first, middle, last))
+        print(
+            f"    {label:14} RSS {a[0]:7.0f} -> {z[0]:7.0f} (peak {max(v[0] for v in series):7.0f})"
+            f"  PSS {a[1]:7.0f} -> {z[1]:7.0f}  USS {a[2]:7.0f} -> {m[2]:7.0f} "
+            f"(t={middle[0]:.0f} s)"
+            f" -> {z[2]:7.0f} (peak {max(v[2] for v in series):7.0f}); USS growth first half "
+            f"{m[2] - a[2]:+.0f}, second half {z[2] - m[2]:+.0f}"
+        )
+    total = [(t, sum(v[1] for v in row.values())) for t, row in r.memory]
+    step = max(1, len(total) // 12)
+    print(
+        "    server + workers PSS over time: "
+        + ", ".join(f"{t:.0f}s {mib:.0f}" for t, mib in total[::step])
+        + f", {total[-1][0]:.0f}s {total[-1][1]:.0f}"
+    )
 
 
 def guard_overhead(requests: int = 3200, concurrent: int = 16) -> tuple[float, float]:
@@ -425,7 +559,20 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=20.0)
     parser.add_argument("--clients", type=int, default=16)
     parser.add_argument("--overload-clients", type=int, default=128)
-    parser.add_argument("--store", type=Path, help="existing store (default: build one)")
+    parser.add_argument(
+        "--store",
+        type=Path,
+        help="existing store, e.g. every list loaded (default: build one from OFAC SDN)",
+    )
+    parser.add_argument(
+        "--names", type=int, default=400, help="distinct list names to query (default 400)"
+    )
+    parser.add_argument(
+        "--memory-every",
+        type=float,
+        default=5.0,
+        help="sample the server's and workers' memory every this many seconds (0: off)",
+    )
     parser.add_argument(
         "--scoring-workers",
         type=int,
@@ -438,7 +585,11 @@ def main() -> None:
     workdir = Path(tempfile.gettempdir()) / "dualtrace-load-bench"
     workdir.mkdir(exist_ok=True)
     source = args.store or workdir / "ofac-sdn-2021-07-07.duckdb"
-    key, names, ids = build_store(source)
+    key, names, ids = build_store(source, args.names)
+    with contextlib.suppress(ImportError):  # the client's loop too: less of its CPU
+        import uvloop
+
+        asyncio.set_event_loop_policy(uvloop.EventLoopPolicy())
     results: list[PhaseResult] = []
 
     port = free_port()
@@ -450,7 +601,17 @@ def main() -> None:
         asyncio.run(drive(base, key, names, ids, 2, 3, "warm-up"))
         results.append(
             asyncio.run(
-                drive(base, key, names, ids, args.clients, args.seconds, "steady", server.pid)
+                drive(
+                    base,
+                    key,
+                    names,
+                    ids,
+                    args.clients,
+                    args.seconds,
+                    "steady",
+                    server.pid,
+                    args.memory_every,
+                )
             )
         )
     finally:
