@@ -125,6 +125,10 @@ class LinkageResult:
     links: pa.Table  # id_l, id_r, match_weight, probability, <comparison> levels
     clusters: pa.Table  # id, cluster_id
     seconds_by_step: dict[str, float] = field(default_factory=dict)
+    # CPU seconds of this process (all its threads) per step: CPU / wall near the
+    # number of cores means the step ran in parallel; well below it on a loaded host
+    # means it waited for a core (see docs/trade.md, "Cores")
+    cpu_by_step: dict[str, float] = field(default_factory=dict)
 
 
 def _level_case(comparison: Comparison) -> str:
@@ -602,23 +606,24 @@ def link_registered(
     import time
 
     timings: dict[str, float] = {}
-    t0 = time.monotonic()
+    cpu: dict[str, float] = {}
+    t0, c0 = time.monotonic(), time.process_time()
     incremental = params is not None
     if params is None:
         n_total, freq = token_frequencies(engine)
         params = LinkageParams(n_total=n_total, token_freq=freq)
     prepare(engine, params)
-    timings["prepare"] = time.monotonic() - t0
-    t1 = time.monotonic()
+    t1, c1 = time.monotonic(), time.process_time()
     pairs = score(engine, spec, params, incremental)
-    timings["score"] = time.monotonic() - t1
-    t2 = time.monotonic()
+    t2, c2 = time.monotonic(), time.process_time()
     cluster(engine, spec.threshold, spec.coherence)
-    timings["cluster"] = time.monotonic() - t2
+    t3, c3 = time.monotonic(), time.process_time()
+    timings.update(prepare=t1 - t0, score=t2 - t1, cluster=t3 - t2)
+    cpu.update(prepare=c1 - c0, score=c2 - c1, cluster=c3 - c2)
     order = "ORDER BY id_l, id_r" if fetch_links else "LIMIT 0"
     links = engine.arrow(f"SELECT * FROM links {order}")
     clusters = engine.arrow("SELECT id, cluster_id FROM clusters ORDER BY id")
-    return LinkageResult(pairs, links, clusters, timings), params
+    return LinkageResult(pairs, links, clusters, timings, cpu), params
 
 
 def run_linkage(
