@@ -49,6 +49,8 @@ GENESIS_HASH = "0" * 64
 MAX_TEXT = 1_000
 MAX_DETAILS_BYTES = 64 * 1024
 ANCHOR_SUFFIX = ".audit-head"
+# The anchor record's size on disk: its JSON padded with spaces (see _AnchorWriter).
+ANCHOR_BYTES = 128
 JOURNAL_SUFFIX = ".audit-journal"
 # The journal moves into the store's table once it holds this many entries or its
 # oldest is this old (a DuckDB commit costs the same few ms for 1 row or thousands).
@@ -189,11 +191,67 @@ def read_anchor(path: Path) -> tuple[int, str] | None:
         return (-1, "unreadable")
 
 
+def _anchor_bytes(seq: int, digest: str) -> bytes:
+    """The anchor's JSON, padded with spaces to :data:`ANCHOR_BYTES` (JSON allows
+    trailing whitespace), so that every rewrite in place covers the whole record."""
+    data = orjson.dumps({"seq": seq, "hash": digest})
+    return data.ljust(ANCHOR_BYTES - 1) + b"\n" if len(data) < ANCHOR_BYTES else data
+
+
 def write_anchor(path: Path, seq: int, digest: str) -> None:
     """Replace the anchor atomically, so a crash leaves the old or the new one."""
     tmp = path.with_name(path.name + ".tmp")
-    tmp.write_bytes(orjson.dumps({"seq": seq, "hash": digest}))
+    tmp.write_bytes(_anchor_bytes(seq, digest))
     os.replace(tmp, path)
+
+
+class _AnchorWriter:
+    """A server's anchor, rewritten in place: one ``pwrite`` of the fixed-size record.
+
+    :func:`write_anchor` (a temporary file renamed over the anchor) cost 150-210 us of
+    CPU and ~2 ms of wall time on this host's ext4 (renaming over an existing file
+    starts write-out of the new one), once per group commit: the audit writer's
+    largest cost after the journal's ``fdatasync``, and every batch waiting behind it
+    waited that long too. A ``pwrite`` of 128 bytes at offset 0 costs ~2 us. It is as
+    crash-safe as the rename for the anchor's purpose: a killed process either made
+    the whole system call or none of it, and the record lies inside one disk sector.
+
+    The file is created (or re-created) by :func:`write_anchor`; a write goes in place
+    only while the path still names the file this writer opened with the expected
+    size, so an anchor deleted, replaced (a restore, :func:`record_event` in this
+    process) or truncated meanwhile is written afresh, never into an unlinked file.
+    """
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._fd: int | None = None
+        self._identity: tuple[int, int] | None = None
+
+    def write(self, seq: int, digest: str) -> None:
+        data = _anchor_bytes(seq, digest)
+        if len(data) == ANCHOR_BYTES and self._in_place():
+            assert self._fd is not None
+            if os.pwrite(self._fd, data, 0) == ANCHOR_BYTES:
+                return
+        self.close()
+        write_anchor(self.path, seq, digest)
+        fd = os.open(self.path, os.O_WRONLY)
+        st = os.fstat(fd)
+        self._fd, self._identity = fd, (st.st_dev, st.st_ino)
+
+    def _in_place(self) -> bool:
+        if self._fd is None:
+            return False
+        try:
+            st = os.stat(self.path)
+        except OSError:
+            return False
+        return (st.st_dev, st.st_ino) == self._identity and st.st_size == ANCHOR_BYTES
+
+    def close(self) -> None:
+        if self._fd is not None:
+            os.close(self._fd)
+            self._fd = self._identity = None
 
 
 def journal_path_for(store_file: str | Path) -> Path:
@@ -433,6 +491,7 @@ class AuditLog:
         self._inflight: list[_Pending] = []
         self._wake = threading.Condition()
         self._writer: threading.Thread | None = None
+        self._anchor: _AnchorWriter | None = None
         self._closed = False
 
     # ------------------------------------------------------------------ writing
@@ -522,6 +581,8 @@ class AuditLog:
             writer = self._writer
         if writer is not None:
             writer.join()
+            if self._anchor is not None:
+                self._anchor.close()
             if self._journaled and self._same_file():
                 try:
                     drain_journal(self.con, remove=True)
@@ -642,7 +703,9 @@ class AuditLog:
             item.settle()
         if self.anchor_path is not None:
             try:
-                write_anchor(self.anchor_path, *head)
+                if self._anchor is None or self._anchor.path != self.anchor_path:
+                    self._anchor = _AnchorWriter(self.anchor_path)
+                self._anchor.write(*head)
             except OSError as exc:  # verify reports a stale anchor; the writer goes on
                 log.warning("audit anchor %s not updated: %s", self.anchor_path, exc)
 
@@ -765,7 +828,9 @@ class AuditLog:
         hashes: dict[int, str] = {}
         # anchor, then journal, then table: each read sees at least what the one before
         # it recorded, so a concurrent append or move cannot look like a deletion
-        anchor = read_anchor(self.anchor_path) if self.anchor_path is not None else None
+        # (under the write lock: this process's writer rewrites the anchor in place)
+        with _WRITE_LOCK:
+            anchor = read_anchor(self.anchor_path) if self.anchor_path is not None else None
         journal: list[AuditEntry] = []
         if self.journal_path is not None:
             journal, problems = read_journal(self.journal_path)

@@ -9,6 +9,7 @@ import os
 import shutil
 import subprocess
 import sys
+import time
 import warnings
 from collections.abc import Iterator
 from pathlib import Path
@@ -18,10 +19,12 @@ import pytest
 
 from dualtrace.errors import StoreError
 from dualtrace.security.audit import (
+    ANCHOR_BYTES,
     AuditLog,
     anchor_path_for,
     forget_store,
     journal_path_for,
+    read_anchor,
     read_journal,
 )
 from dualtrace.security.backup import backup, restore
@@ -67,6 +70,65 @@ def test_an_append_is_on_record_before_it_reaches_the_table(store_path: Path) ->
         log.close()
         assert table_seqs(store) == [1, 2, 3]
     assert not journal_path_for(store_path).exists()
+
+
+def settled(anchor: Path, seq: int) -> bool:
+    """Wait until the writer thread has moved the anchor to ``seq`` (it does so just
+    after answering the waiters); True once it has, False after 30 s."""
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        found = read_anchor(anchor)
+        if found is not None and found[0] >= seq:
+            return True
+        time.sleep(0.005)
+    return False
+
+
+def test_the_writer_rewrites_the_anchor_in_place_and_afresh_when_it_was_replaced(
+    store_path: Path,
+) -> None:
+    """The group commit rewrites the anchor record in place (same file, fixed size), so
+    it stays readable JSON; an anchor deleted or replaced meanwhile is written again at
+    its path (not into the unlinked file), and one truncated is restored whole."""
+    anchor = anchor_path_for(store_path)
+    with Store.open(store_path) as store:
+        log = AuditLog(store.con)
+        first = log.append("alice", "screen", "/match/default", {"i": 1})
+        assert first is not None
+        assert settled(anchor, first.seq)
+        inode = anchor.stat().st_ino
+        assert anchor.stat().st_size == ANCHOR_BYTES
+        assert read_anchor(anchor) == (first.seq, first.hash)
+        second = log.append("alice", "screen", "/match/default", {"i": 2})
+        assert second is not None
+        assert settled(anchor, second.seq)
+        assert anchor.stat().st_ino == inode  # in place
+        assert read_anchor(anchor) == (second.seq, second.hash)
+        assert log.verify().ok
+
+        anchor.unlink()  # deleted while served: the next write re-creates it
+        third = log.append("alice", "screen", "/match/default", {"i": 3})
+        assert third is not None and settled(anchor, third.seq)
+        assert read_anchor(anchor) == (third.seq, third.hash)
+
+        stale = anchor.with_name(anchor.name + ".old")
+        anchor.rename(stale)  # replaced: the held file is not the one at the path
+        anchor.write_bytes(b'{"seq": 1, "hash": "x"}')
+        fourth = log.append("alice", "screen", "/match/default", {"i": 4})
+        assert fourth is not None and settled(anchor, fourth.seq)
+        assert read_anchor(anchor) == (fourth.seq, fourth.hash)
+        assert read_anchor(stale) == (third.seq, third.hash)  # untouched since
+
+        with anchor.open("r+b") as fh:  # cut short: written whole again
+            fh.truncate(10)
+        fifth = log.append("alice", "screen", "/match/default", {"i": 5})
+        assert fifth is not None and settled(anchor, fifth.seq)
+        assert read_anchor(anchor) == (fifth.seq, fifth.hash)
+        assert anchor.stat().st_size == ANCHOR_BYTES
+        result = log.verify()
+        assert result.ok and result.anchor == (5, fifth.hash)
+        log.close()
+    assert read_anchor(anchor) == (5, fifth.hash)
 
 
 def _journal_three(store_path: Path) -> None:
