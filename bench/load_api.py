@@ -69,6 +69,7 @@ class PhaseResult:
     thread_cpu: float = 0.0
     worker_cpu: float = 0.0
     client_cpu: float = 0.0
+    workers: int = 0
     memory: list[tuple[float, dict[str, tuple[float, float, float]]]] = field(default_factory=list)
 
     def record(self, kind: str, status: int, latency: float) -> None:
@@ -237,6 +238,24 @@ def encode_requests(
     return out
 
 
+async def served_ids(base: str, key: str, ids: list[str]) -> list[str]:
+    """The ids among ``ids`` whose entity page answers 200 (asked once, untimed)."""
+    parts = urllib.parse.urlsplit(base)
+    host, port = parts.hostname or "127.0.0.1", parts.port or 80
+    http = LeanClient(host, port)
+    auth = f"Host: {host}:{port}\r\nAuthorization: Bearer {key}\r\n\r\n"
+    kept = []
+    for entity_id in ids:
+        target = f"/entities/{urllib.parse.quote(entity_id)}"
+        status, _ = await http.request(f"GET {target} HTTP/1.1\r\n{auth}".encode())
+        if status == 200:
+            kept.append(entity_id)
+    await http.close()
+    if not kept:
+        raise SystemExit("none of the sampled entity ids is served by the screening index")
+    return kept
+
+
 def cpu_seconds(stat: Path, system_only: bool = False) -> float:
     """User + system (or system only) CPU seconds from a /proc ``stat`` file (a process
     or one thread)."""
@@ -399,6 +418,7 @@ async def drive(
         result.loop_sys = after.loop_sys - before.loop_sys
         result.thread_cpu = after.threads - before.threads
         result.worker_cpu = after.workers - before.workers
+        result.workers = len(child_pids(server_pid))
     result.load_average = os.getloadavg()[0]
     return result
 
@@ -408,7 +428,7 @@ def report(results: list[PhaseResult]) -> None:
     print()
     print(
         f"HTTP API load on 127.0.0.1 ({CORES} shared cores; server and clients on one host; "
-        f"{os.environ.get('DUALTRACE_SCORING_WORKERS', '0')} scoring worker processes)"
+        f"{results[0].workers} scoring worker processes)"
     )
     header = (
         f"{'phase':10} {'clients':>7} {'requests':>9} {'ok/s':>7} {'match/s':>8} "
@@ -576,11 +596,16 @@ def main() -> None:
     parser.add_argument(
         "--scoring-workers",
         type=int,
-        default=0,
-        help="processes scoring /match beside the server (dualtrace serve --scoring-workers)",
+        default=None,
+        help="processes scoring /match and /search beside the server (dualtrace serve "
+        "--scoring-workers; default: serve's own, one per core up to 4 on a multi-core host)",
     )
     args = parser.parse_args()
-    os.environ["DUALTRACE_SCORING_WORKERS"] = str(args.scoring_workers)
+    workers: dict[str, str] = {}
+    if args.scoring_workers is not None:
+        workers["DUALTRACE_SCORING_WORKERS"] = str(args.scoring_workers)
+    else:
+        os.environ.pop("DUALTRACE_SCORING_WORKERS", None)
 
     workdir = Path(tempfile.gettempdir()) / "dualtrace-load-bench"
     workdir.mkdir(exist_ok=True)
@@ -593,10 +618,12 @@ def main() -> None:
     results: list[PhaseResult] = []
 
     port = free_port()
-    workers = {"DUALTRACE_SCORING_WORKERS": str(args.scoring_workers)}
     server = start_server(source, port, workers)
     try:
         base = f"http://127.0.0.1:{port}"
+        # entity pages only for ids the index serves (on a store of every list some
+        # statement ids are not screening entities, and their 404s are not load errors)
+        ids = asyncio.run(served_ids(base, key, ids))
         # warm-up: first requests load the index and the audit writer
         asyncio.run(drive(base, key, names, ids, 2, 3, "warm-up"))
         results.append(

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 import signal
+import sys
 import warnings
 from collections.abc import Iterator
 from pathlib import Path
@@ -13,6 +14,7 @@ from typing import Any
 
 import pytest
 
+from dualtrace.show.api import scoring_pool
 from dualtrace.show.api.app import create_app
 from dualtrace.show.api.models import SearchResponse
 from dualtrace.show.api.scoring_pool import ScoringPool
@@ -156,3 +158,70 @@ def test_a_cancelled_request_never_hands_its_answer_to_the_next() -> None:
     finally:
         pool.close()
     assert pool.broken
+
+
+def test_scoring_workers_default_to_one_per_core_up_to_four(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.delenv(scoring_pool.ENV_SCORING_WORKERS, raising=False)
+    for cores, expected in ((1, 0), (2, 2), (3, 3), (16, scoring_pool.MAX_DEFAULT_WORKERS)):
+        monkeypatch.setattr(scoring_pool, "usable_cpus", lambda n=cores: n)
+        assert scoring_pool.default_scoring_workers() == expected, cores
+    monkeypatch.setenv(scoring_pool.ENV_SCORING_WORKERS, "0")  # the operator's word wins
+    assert scoring_pool.default_scoring_workers() == 0
+    monkeypatch.setenv(scoring_pool.ENV_SCORING_WORKERS, "3")
+    monkeypatch.setattr(scoring_pool, "usable_cpus", lambda: 1)
+    assert scoring_pool.default_scoring_workers() == 3
+
+
+@pytest.mark.parametrize(
+    ("args", "cores", "expected"),
+    [
+        ([], 2, 2),
+        ([], 1, 0),
+        (["--no-scoring-workers"], 2, 0),
+        (["--scoring-workers", "0"], 2, 0),
+        (["--scoring-workers", "3"], 1, 3),
+    ],
+)
+def test_serve_passes_the_scoring_workers_it_was_given_or_the_default(
+    args: list[str],
+    cores: int,
+    expected: int,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from typer.testing import CliRunner
+
+    from dualtrace.show.api import app as api_app
+    from dualtrace.show.cli.app import app as cli
+    from dualtrace.store import Store
+
+    store_path = tmp_path / "s.duckdb"
+    Store.open(store_path).close()
+    monkeypatch.delenv(scoring_pool.ENV_SCORING_WORKERS, raising=False)
+    monkeypatch.setattr(scoring_pool, "usable_cpus", lambda: cores)
+    seen: dict[str, Any] = {}
+    monkeypatch.setattr(api_app, "create_app", lambda path, **kw: seen.update(kw) or "app")
+    monkeypatch.setattr("uvicorn.run", lambda app, **kw: seen.update(served=app))
+    switch = sys.getswitchinterval()
+    try:
+        result = CliRunner().invoke(cli, ["serve", "--store", str(store_path), *args])
+    finally:
+        sys.setswitchinterval(switch)
+    assert result.exit_code == 0, result.output
+    assert seen["scoring_workers"] == expected and seen["served"] == "app"
+
+
+def test_serve_refuses_contradictory_scoring_worker_flags(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from dualtrace.show.cli.app import app as cli
+
+    result = CliRunner().invoke(
+        cli,
+        ["serve", "--store", str(tmp_path / "s.duckdb"), "--no-scoring-workers",
+         "--scoring-workers", "2"],
+    )  # fmt: skip
+    assert result.exit_code == 2
+    assert "disagree" in result.output

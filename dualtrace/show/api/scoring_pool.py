@@ -44,6 +44,12 @@ _LENGTH = struct.Struct("!I")
 _FORKED_INDEX: ScreeningIndex | None = None
 
 
+# ``dualtrace serve``'s default, one worker per usable core up to this many: the event
+# loop needs ~0.5-0.7 ms per request and a worker ~2 ms, so beyond about four workers
+# the event loop, not scoring, is what a request waits for.
+MAX_DEFAULT_WORKERS = 4
+
+
 def scoring_workers_from_env() -> int:
     """``DUALTRACE_SCORING_WORKERS`` (0 = score in the server process)."""
     raw = os.environ.get(ENV_SCORING_WORKERS, "").strip()
@@ -53,6 +59,28 @@ def scoring_workers_from_env() -> int:
         return max(0, int(raw))
     except ValueError:
         return 0
+
+
+def usable_cpus() -> int:
+    """Cores this process may run on (its affinity mask, else the host's count)."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        return os.cpu_count() or 1
+
+
+def default_scoring_workers() -> int:
+    """``dualtrace serve``'s scoring workers when not told: ``DUALTRACE_SCORING_WORKERS``
+    if set, else one per usable core (at most :data:`MAX_DEFAULT_WORKERS`) on a host
+    with more than one core, else 0 (on one core a worker only adds a pickle each way).
+
+    Workers are the default because with them the server scores on every core, where
+    under the GIL one process scores on one; each worker's memory levels off once it
+    has touched the index it inherited (docs/security.md, Load)."""
+    if os.environ.get(ENV_SCORING_WORKERS, "").strip():
+        return scoring_workers_from_env()
+    cpus = usable_cpus()
+    return min(cpus, MAX_DEFAULT_WORKERS) if cpus > 1 else 0
 
 
 def _recv_exactly(sock: socket.socket, size: int) -> bytes | None:

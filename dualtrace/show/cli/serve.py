@@ -29,16 +29,26 @@ def register(app: typer.Typer) -> None:
                 "--scoring-workers",
                 min=0,
                 max=64,
-                help="Processes that score /match requests beside the server process "
-                "(default: $DUALTRACE_SCORING_WORKERS, else 0 = score in the server).",
+                help="Processes that score /match and /search beside the server process "
+                "(default: $DUALTRACE_SCORING_WORKERS, else one per core up to 4 when the "
+                "host has more than one core, else 0 = score in the server).",
             ),
         ] = None,
+        no_scoring_workers: Annotated[
+            bool,
+            typer.Option(
+                "--no-scoring-workers",
+                help="Score in the server process (as --scoring-workers 0): one process, "
+                "one core for scoring, no forked copies of the index.",
+            ),
+        ] = False,
         store: StoreOpt = None,
     ) -> None:
         """Serve the API (yente-compatible /match, /search, /entities; OpenAPI at /docs)."""
         import uvicorn
 
         from dualtrace.show.api.app import create_app
+        from dualtrace.show.api.scoring_pool import default_scoring_workers
         from dualtrace.store.duckdb_store import Store, default_store_path
 
         # Requests wait for their audit entry's commit (docs/security.md, Load), and the
@@ -46,12 +56,31 @@ def register(app: typer.Typer) -> None:
         # switch interval it queued behind every scoring request at each step, so a
         # commit took tens of ms under load. 0.25 ms lets it in promptly.
         sys.setswitchinterval(SWITCH_INTERVAL_SECONDS)
+        if no_scoring_workers and scoring_workers:
+            err_console.print("error: --no-scoring-workers and --scoring-workers N disagree")
+            raise typer.Exit(2)
+        workers = 0 if no_scoring_workers else scoring_workers
+        if workers is None:
+            workers = default_scoring_workers()
         path = store or default_store_path()
         Store.open(path, read_only=True).close()  # fail now, with one line, if missing
-        err_console.print(f"serving {path} on http://{host}:{port} (OpenAPI: /docs)")
+        scoring = (
+            f"{workers} scoring worker processes (--no-scoring-workers to score in the server)"
+            if workers
+            else "scoring in the server process"
+        )
+        err_console.print(f"serving {path} on http://{host}:{port} (OpenAPI: /docs), {scoring}")
+        # httptools and uvloop are dependencies: named here so that a broken install
+        # fails at start-up instead of silently serving on h11 and asyncio's own loop
+        # (pure-Python parsing, more CPU per request). Screening, decisions and denials
+        # are in the audit log, so no access log; no Server header naming the software.
         uvicorn.run(
-            create_app(path, as_of=as_of, scoring_workers=scoring_workers),
+            create_app(path, as_of=as_of, scoring_workers=workers),
             host=host,
             port=port,
             log_level="warning",
+            http="httptools",
+            loop="uvloop",
+            access_log=False,
+            server_header=False,
         )
