@@ -514,55 +514,116 @@ def report_memory(r: PhaseResult) -> None:
     )
 
 
-def guard_overhead(requests: int = 3200, concurrent: int = 16) -> tuple[float, float]:
-    """CPU microseconds per request (this whole process: client, app and the audit
-    writer thread) for a trivial route, bare and behind the whole guard (key check,
-    role, headers, limits, audited as screening and answered after its commit),
-    in-process over ASGI with ``concurrent`` requests in flight, as a server sees them
-    (one at a time, every request would wait for a commit of its own)."""
+def guard_overhead(requests: int = 6000, concurrent: int = 16) -> dict[str, tuple[float, float]]:
+    """Event-loop thread CPU microseconds per request, bare and behind the whole guard,
+    for two trivial routes (``POST /match/default``, audited as screening and answered
+    after its journal fsync; ``GET /entities/x``, not audited), called as ASGI directly
+    (no HTTP client in the way) with ``concurrent`` requests in flight, as a server
+    sees them. The app is built as ``create_app`` builds it (same FastAPI settings),
+    without an index, so only the framework and the guard are measured. The audit
+    writer's own thread is not counted (its CPU is in the load phases' figures)."""
     from fastapi import FastAPI
 
     from dualtrace.security.accounts import Accounts
     from dualtrace.security.http_auth import SecurityConfig
     from dualtrace.security.roles import Role
+    from dualtrace.show.api import app as api_app
     from dualtrace.show.api.auth_routes import secure_app
     from dualtrace.store import Store
 
+    settings: dict[str, object] = dict(getattr(api_app, "_NO_TELEMETRY", {}))
+    body = orjson.dumps({"queries": {"q": {"schema": "Company", "properties": {"name": ["x"]}}}})
+
     def make() -> FastAPI:
-        app = FastAPI()
+        app = FastAPI(**settings)  # type: ignore[arg-type]
 
         @app.post("/match/{dataset}")
         async def match(dataset: str) -> dict[str, str]:
             return {"dataset": dataset}
 
+        @app.get("/entities/{entity_id}")
+        async def entity(entity_id: str) -> dict[str, str]:
+            return {"id": entity_id}
+
         return app
 
-    async def run(app: FastAPI, headers: dict[str, str]) -> float:
-        transport = httpx.ASGITransport(app=app, client=("127.0.0.1", 1))
-        async with httpx.AsyncClient(transport=transport, base_url="http://bench") as http:
-            body = {"queries": {"q": {"schema": "Company", "properties": {"name": ["x"]}}}}
-            for _ in range(50):
-                await http.post("/match/default", json=body, headers=headers)
+    async def run(app: FastAPI, key: str, method: str, path: str) -> float:
+        headers = [
+            (b"host", b"bench"),
+            (b"authorization", f"Bearer {key}".encode()),
+            (b"content-type", b"application/json"),
+            (b"content-length", str(len(body) if method == "POST" else 0).encode()),
+        ]
 
-            async def sender() -> None:
-                for _ in range(requests // concurrent):
-                    resp = await http.post("/match/default", json=body, headers=headers)
-                    assert resp.status_code == 200, resp.text
+        async def one() -> None:
+            scope = {
+                "type": "http",
+                "asgi": {"version": "3.0"},
+                "http_version": "1.1",
+                "method": method,
+                "scheme": "http",
+                "path": path,
+                "raw_path": path.encode(),
+                "query_string": b"",
+                "root_path": "",
+                "headers": headers,
+                "client": ("127.0.0.1", 1),
+                "server": ("127.0.0.1", 8000),
+            }
+            delivered = False
+            statuses: list[int] = []
 
-            started = time.process_time()
-            await asyncio.gather(*(sender() for _ in range(concurrent)))
-            return (time.process_time() - started) / requests * 1e6
+            async def receive() -> dict[str, object]:
+                nonlocal delivered
+                if delivered:  # nothing more: the client stays connected
+                    await asyncio.Event().wait()
+                delivered = True
+                sent = body if method == "POST" else b""
+                return {"type": "http.request", "body": sent, "more_body": False}
 
-    bare = asyncio.run(run(make(), {}))
+            async def send(message: dict[str, object]) -> None:
+                if message["type"] == "http.response.start":
+                    statuses.append(int(str(message["status"])))
+
+            await app(scope, receive, send)  # type: ignore[arg-type]
+            assert statuses == [200], statuses
+
+        async def sender() -> None:
+            for _ in range(requests // concurrent):
+                await one()
+
+        for _ in range(100):
+            await one()
+        started = time.thread_time()
+        await asyncio.gather(*(sender() for _ in range(concurrent)))
+        return (time.thread_time() - started) / requests * 1e6
+
+    routes = {"POST /match": ("POST", "/match/default"), "GET /entities": ("GET", "/entities/x")}
+    bare = {name: asyncio.run(run(make(), "", *call)) for name, call in routes.items()}
+    guarded: dict[str, float] = {}
     with tempfile.TemporaryDirectory() as tmp, Store.open(Path(tmp) / "g.duckdb") as store:
         accounts = Accounts(store.con)
         accounts.add_user("bench", Role.VIEWER)
         key = accounts.create_key("bench")[1]
         app = make()
         ctx = secure_app(app, store.con, SecurityConfig())
-        guarded = asyncio.run(run(app, {"Authorization": f"Bearer {key}"}))
+        guarded = {name: asyncio.run(run(app, key, *call)) for name, call in routes.items()}
         ctx.close()
-    return bare, guarded
+    return {name: (bare[name], guarded[name]) for name in routes}
+
+
+def report_guard() -> None:
+    costs = guard_overhead()
+    print(
+        "guard cost, event-loop thread CPU per request, trivial routes called as ASGI, "
+        "16 in flight (key, role, headers, limits; /match audited, answered after its "
+        "journal fsync): "
+        + "; ".join(
+            f"{name} bare {bare:.0f} us, guarded {guarded:.0f} us (+{guarded - bare:.0f})"
+            for name, (bare, guarded) in costs.items()
+        )
+        + f"; host load average {os.getloadavg()[0]:.1f}"
+    )
 
 
 def audit_intact(store: Path) -> tuple[bool, int]:
@@ -600,7 +661,19 @@ def main() -> None:
         help="processes scoring /match and /search beside the server (dualtrace serve "
         "--scoring-workers; default: serve's own, one per core up to 4 on a multi-core host)",
     )
+    parser.add_argument(
+        "--guard-only",
+        action="store_true",
+        help="only the in-process guard cost (no server, no load: a quick CPU figure)",
+    )
     args = parser.parse_args()
+    if args.guard_only:
+        with contextlib.suppress(ImportError):
+            import uvloop
+
+            asyncio.set_event_loop_policy(uvloop.EventLoopPolicy())
+        report_guard()
+        return
     workers: dict[str, str] = {}
     if args.scoring_workers is not None:
         workers["DUALTRACE_SCORING_WORKERS"] = str(args.scoring_workers)
@@ -672,12 +745,7 @@ def main() -> None:
             server.terminate()
             server.wait(timeout=60)
     report(results)
-    bare, guarded = guard_overhead()
-    print(
-        f"guard cost, trivial route in-process, 16 requests in flight: bare {bare:.0f} CPU "
-        f"us/request, guarded {guarded:.0f} (+{guarded - bare:.0f} us: key, role, headers, "
-        "limits, audit entry on disk before the answer)"
-    )
+    report_guard()
     ok, entries = audit_intact(source)
     print(f"server alive after overload: {alive}; audit chain intact: {ok} ({entries} entries)")
     if args.store is None:

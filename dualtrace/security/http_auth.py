@@ -202,6 +202,9 @@ class SecurityContext:
     ) -> None:
         self._source = store
         self.config = config
+        # public paths and everything below them, prepared once (asked on every request)
+        self._public_exact = frozenset(config.public_paths)
+        self._public_below = tuple(p.rstrip("/") + "/" for p in config.public_paths)
         self._lock = threading.Lock()
         self._con: duckdb.DuckDBPyConnection | None = None
         self._accounts: Accounts | None = None
@@ -256,9 +259,7 @@ class SecurityContext:
         return Rule("", Role.ADMIN)
 
     def is_public(self, path: str) -> bool:
-        return any(
-            path == p or path.startswith(p.rstrip("/") + "/") for p in self.config.public_paths
-        )
+        return path in self._public_exact or path.startswith(self._public_below)
 
     def disable_user(self, name: str) -> None:
         self.accounts.disable_user(name)

@@ -176,7 +176,10 @@ class ConcurrencyLimitMiddleware:
         self.admitted += 1
         try:
             try:
-                await asyncio.wait_for(slots.acquire(), timeout=self.queue_timeout)
+                if slots.locked():
+                    await asyncio.wait_for(slots.acquire(), timeout=self.queue_timeout)
+                else:  # a free slot is taken at once: no timeout task to set up
+                    await slots.acquire()
             except TimeoutError:
                 self.rejected += 1
                 await send_plain(send, 429, "server busy; retry shortly", [(b"retry-after", b"1")])

@@ -11,9 +11,11 @@ from __future__ import annotations
 
 import gc
 import importlib
+import inspect
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import Any
 
 from fastapi import FastAPI
 
@@ -31,6 +33,24 @@ ROUTER_MODULES: tuple[str, ...] = (
     "dualtrace.show.api.documents",
     "dualtrace.show.web.router",
 )
+
+
+def _no_telemetry() -> dict[str, Any]:
+    """``telemetry`` switched off, for FastAPI versions that have it (0.165 on).
+
+    FastAPI's OpenTelemetry support asks on every request whether a tracer, meter or
+    logger provider is configured (a few microseconds), and if one were configured
+    through the environment it would send request details and exception messages
+    (screened names) to that collector: not something an investigation server should
+    start doing because of an environment variable. The audit log is this server's
+    record of requests."""
+    if "telemetry" not in inspect.signature(FastAPI.__init__).parameters:
+        return {}
+    off = {"tracing": False, "metrics": False, "logs": False, "operation_spans": False}
+    return {"telemetry": off}
+
+
+_NO_TELEMETRY = _no_telemetry()
 
 
 def create_app(
@@ -79,6 +99,7 @@ def create_app(
         description="Screening (yente-compatible /match), search and entities over the "
         "loaded sanctions and export-control lists.",
         lifespan=lifespan,
+        **_NO_TELEMETRY,
     )
     app.state.screening = index
     app.state.scoring_pool = None
