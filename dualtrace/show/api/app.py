@@ -24,7 +24,7 @@ from dualtrace.resolve.index import ScreeningIndex, load_or_build
 from dualtrace.security.http_auth import SecurityConfig
 from dualtrace.show.api.auth_routes import secure_store_app
 from dualtrace.show.api.scoring_pool import ScoringPool, scoring_workers_from_env
-from dualtrace.show.api.screening import MatchFastPath
+from dualtrace.show.api.screening import MatchFastPath, SearchFastPath
 from dualtrace.store.duckdb_store import Store
 
 # Modules exposing ``router: fastapi.APIRouter``; append yours (one line).
@@ -106,9 +106,10 @@ def create_app(
     app.state.store_path = Path(store_path) if store_path is not None else None
     for name in ROUTER_MODULES:
         app.include_router(importlib.import_module(name).router)
-    # Added before the security layers, so it sits inside them (authenticated, checked,
-    # audited, limited like the route it short-cuts).
+    # Added before the security layers, so they sit inside them (authenticated, checked,
+    # audited, limited like the routes they short-cut).
     app.add_middleware(MatchFastPath, state=app.state)
+    app.add_middleware(SearchFastPath, state=app.state)
     # Security (issue 9, dualtrace/security): every route above sits behind
     # authentication, role checks, CSRF, security headers, size limits, the overload
     # limiter and the audit log; /auth/* and /login are added. Routes record extra

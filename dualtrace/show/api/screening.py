@@ -318,22 +318,110 @@ def _match_payload(
 async def _search(
     request: Request, dataset: str, q: str, schema: str | None, limit: int, offset: int
 ) -> Response:
-    """The ``SearchResponse`` body, scored like ``/match``: in a scoring worker when the
-    server has them (a search scores up to 50 candidates, as much CPU as a screening
-    request), else on the event loop."""
+    """The ``SearchResponse`` body (see :func:`_score_search`) as the route's answer."""
     index = screening_index(request)
     wanted = _datasets(index, dataset, [], [])
-    args = (wanted, q, schema, limit, offset)
-    pool = getattr(request.app.state, "scoring_pool", None)
-    payload: bytes | None = None
     try:
-        if q.strip() and isinstance(pool, ScoringPool) and pool.serves(index):
-            payload = await pool.run(_search_payload, *args)
-        if payload is None:
-            payload = _search_payload(index, *args)
+        payload = await _score_search(request.app.state, index, wanted, q, schema, limit, offset)
     except QueryRejected as exc:
         raise HTTPException(400, str(exc)) from exc
     return Response(payload, media_type="application/json")
+
+
+async def _score_search(
+    state: Any,
+    index: ScreeningIndex,
+    wanted: frozenset[str] | None,
+    q: str,
+    schema: str | None,
+    limit: int,
+    offset: int,
+) -> bytes:
+    """The ``SearchResponse`` body, scored like ``/match``: in a scoring worker when the
+    server has them (a search scores up to 50 candidates, as much CPU as a screening
+    request), else on the event loop."""
+    args = (wanted, q, schema, limit, offset)
+    pool = getattr(state, "scoring_pool", None)
+    payload: bytes | None = None
+    if q.strip() and isinstance(pool, ScoringPool) and pool.serves(index):
+        payload = await pool.run(_search_payload, *args)
+    if payload is None:
+        payload = _search_payload(index, *args)
+    return payload
+
+
+_SEARCH_PATH = re.compile(r"/search(?:/([^/]+))?")
+_SEARCH_PARAMS = frozenset({"q", "schema", "limit", "offset"})
+_PLAIN_NUMBER = re.compile(r"[0-9]{1,9}")
+
+
+class SearchFastPath:
+    """``GET /search`` and ``GET /search/{dataset}`` answered without FastAPI's routing
+    and parameter solving, as :class:`MatchFastPath` answers ``/match``: the same
+    scoring and bytes as the route, inside the security layers.
+
+    Only plain requests: ``q``, ``schema``, ``limit`` and ``offset`` each at most once,
+    ``limit`` and ``offset`` plain decimal numbers within the route's bounds, a
+    non-empty ``schema`` if given, a known dataset, a query the index accepts; anything
+    else goes to the route, which gives its own answer or error. The query string is
+    parsed exactly as Starlette parses it for the route (latin-1, then percent-decoded
+    as UTF-8).
+    """
+
+    def __init__(self, app: ASGIApp, state: Any) -> None:
+        self.app = app
+        self.state = state
+        state.search_fast_path_answered = 0  # requests answered here (tests, diagnosis)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if (
+            scope["type"] != "http"
+            or scope.get("method") != "GET"
+            or (found := _SEARCH_PATH.fullmatch(str(scope.get("path", "")))) is None
+            or (params := _search_params(bytes(scope.get("query_string", b"")))) is None
+            or (payload := await self._answer(found.group(1) or DEFAULT_DATASET, *params)) is None
+        ):
+            await self.app(scope, receive, send)
+            return
+        headers = [
+            (b"content-length", str(len(payload)).encode()),
+            (b"content-type", b"application/json"),
+        ]
+        self.state.search_fast_path_answered += 1
+        await send({"type": "http.response.start", "status": 200, "headers": headers})
+        await send({"type": "http.response.body", "body": payload})
+
+    async def _answer(
+        self, dataset: str, q: str, schema: str | None, limit: int, offset: int
+    ) -> bytes | None:
+        index = getattr(self.state, "screening", None)
+        if not isinstance(index, ScreeningIndex):
+            return None
+        if dataset != DEFAULT_DATASET and dataset not in index.datasets:
+            return None
+        wanted = _datasets(index, dataset, [], [])
+        try:
+            return await _score_search(self.state, index, wanted, q, schema, limit, offset)
+        except QueryRejected:
+            return None
+
+
+def _search_params(raw: bytes) -> tuple[str, str | None, int, int] | None:
+    """(q, schema, limit, offset) of a plain search query string, else None."""
+    pairs = urllib.parse.parse_qsl(raw.decode("latin-1"), keep_blank_values=True)
+    given = dict(pairs)
+    if len(given) != len(pairs) or not given.keys() <= _SEARCH_PARAMS:
+        return None
+    schema = given.get("schema")
+    if schema == "":
+        return None
+    limit_text, offset_text = given.get("limit", "10"), given.get("offset", "0")
+    if not (_PLAIN_NUMBER.fullmatch(limit_text) and _PLAIN_NUMBER.fullmatch(offset_text)):
+        return None
+    limit, offset = int(limit_text), int(offset_text)
+    if not 1 <= limit <= MAX_LIMIT:
+        return None
+    return given.get("q", ""), schema, limit, offset
 
 
 def _search_payload(
