@@ -309,12 +309,58 @@ def name_stats(record: Record, weight: TokenWeight) -> tuple[NameStat, ...]:
     return tuple(out)
 
 
+@dataclass(frozen=True, slots=True)
+class PairTable:
+    """One record's names as ranking name pairs needs them, built once per record.
+
+    The index builds a candidate's table the first time the candidate is scored and
+    keeps it; a query's table is built once per query, not once per candidate, which
+    matters for long official names with dozens of forms.
+    """
+
+    entries: tuple[NameEntry, ...]
+    # distinct token -> indices of the names containing it (ascending)
+    aliases: Mapping[str, tuple[int, ...]]
+    weights: Mapping[str, float]
+    # the distinct tokens sorted: shared weights are summed in this order, so a pair's
+    # estimate never depends on set iteration order (which follows the hash seed)
+    order: tuple[str, ...]
+    totals: tuple[float, ...]
+    lens: tuple[int, ...]
+    discounts: tuple[float, ...]
+    # name length -> indices of the names of that many tokens (ascending)
+    by_len: Mapping[int, tuple[int, ...]]
+
+
+def pair_table(stats: tuple[NameStat, ...], weight: TokenWeight, as_query: bool) -> PairTable:
+    """The :class:`PairTable` of a record's :func:`name_stats` (query or candidate side)."""
+    aliases: dict[str, list[int]] = {}
+    by_len: dict[int, list[int]] = {}
+    for i, st in enumerate(stats):
+        for t in dict.fromkeys(st.entry.tokens):
+            aliases.setdefault(t, []).append(i)
+        by_len.setdefault(len(st.entry.tokens), []).append(i)
+    order = tuple(sorted(aliases))
+    return PairTable(
+        tuple(st.entry for st in stats),
+        {t: tuple(v) for t, v in aliases.items()},
+        {t: weight(t) for t in order},
+        order,
+        # exactly rounded: names with the same words tie whatever their word order
+        tuple(math.fsum(weight(t) for t in st.entry.tokens) for st in stats),
+        tuple(len(st.entry.tokens) for st in stats),
+        tuple(st.as_query if as_query else st.as_candidate for st in stats),
+        {n: tuple(v) for n, v in by_len.items()},
+    )
+
+
 @dataclass(slots=True)
 class Context:
     """Per-pair scratch space shared by the features (the best name pair, weights).
 
     ``query_stats`` / ``candidate_stats`` are the records' precomputed
-    :func:`name_stats` when the caller has them (the index does); otherwise they are
+    :func:`name_stats`, and ``query_pairs`` / ``candidate_pairs`` their
+    :func:`pair_table`, when the caller has them (the index does); otherwise they are
     computed on demand.
     """
 
@@ -326,6 +372,8 @@ class Context:
     _names: NameMatch | None = None
     _computed: bool = False
     cache: dict[str, object] = field(default_factory=dict)
+    query_pairs: PairTable | None = None
+    candidate_pairs: PairTable | None = None
 
     def best_names(self, query: Record, candidate: Record) -> NameMatch | None:
         if not self._computed:
@@ -336,6 +384,8 @@ class Context:
                 self.translations,
                 self.query_stats,
                 self.candidate_stats,
+                self.query_pairs,
+                self.candidate_pairs,
             )
             self._computed = True
         return self._names
@@ -348,6 +398,8 @@ def best_name_match(
     translations: Mapping[str, frozenset[str]] | None = None,
     query_stats: tuple[NameStat, ...] | None = None,
     candidate_stats: tuple[NameStat, ...] | None = None,
+    query_pairs: PairTable | None = None,
+    candidate_pairs: PairTable | None = None,
 ) -> NameMatch | None:
     """The query/candidate name pair with the highest alignment.
 
@@ -356,14 +408,27 @@ def best_name_match(
     with 30 aliases against a query with 5 romanisations would otherwise cost 150
     alignments. Weak aliases and acronym-expanded variants are discounted.
     """
-    q_stats = query_stats if query_stats is not None else name_stats(query, weight)
-    c_stats = candidate_stats if candidate_stats is not None else name_stats(candidate, weight)
-    if not q_stats or not c_stats:
+    if query_pairs is None:
+        q_stats = query_stats if query_stats is not None else name_stats(query, weight)
+        query_pairs = pair_table(q_stats, weight, as_query=True)
+    if candidate_pairs is None:
+        c_stats = candidate_stats if candidate_stats is not None else name_stats(candidate, weight)
+        candidate_pairs = pair_table(c_stats, weight, as_query=False)
+    if not query_pairs.entries or not candidate_pairs.entries:
         return None
     best: NameMatch | None = None
     person = query.is_person and candidate.is_person
     symbols = (query.symbols, candidate.symbols) if query.symbols and candidate.symbols else None
-    for q, cand in _top_pairs(q_stats, c_stats, weight):
+    for q, cand in _top_pairs(query_pairs, candidate_pairs):
+        discount = 1.0
+        if cand.weak:
+            discount *= WEAK_DISCOUNT
+        if cand.note or q.note:
+            discount *= ACRONYM_DISCOUNT
+        # an alignment scores at most 1: a pair that cannot beat the best so far even
+        # then is not aligned (only a strictly better pair replaces the best)
+        if best is not None and 1.0 * discount <= best.score:
+            continue
         al = align_tokens(q.tokens, cand.tokens, weight, person, symbols, translations)
         if al.score == 0.0:
             continue
@@ -377,62 +442,68 @@ def best_name_match(
     return best
 
 
-def _top_pairs(
-    q_stats: tuple[NameStat, ...], c_stats: tuple[NameStat, ...], weight: TokenWeight
-) -> list[tuple[NameEntry, NameEntry]]:
+def _top_pairs(q: PairTable, c: PairTable) -> list[tuple[NameEntry, NameEntry]]:
     """The FULL_ALIGNMENTS most promising (query name, candidate name) pairs.
 
     Ranked by Dice on exactly shared tokens (discounted), then by the closeness of the
     names' lengths, then in candidate-major order. Only pairs sharing a token are
-    summed (through a token -> query names map); pairs sharing none all estimate 0
-    and fill the remaining places by length difference, so a candidate with 150
-    aliases costs one pass over its tokens instead of 150 x query-forms set
-    intersections.
+    summed, walking the shared tokens of the smaller side in sorted order (the same
+    summation order for every pair, whatever the hash seed); pairs sharing none all
+    estimate 0 and fill the remaining places by length difference, found through the
+    names grouped by length rather than by listing every pair.
     """
-    n_q = len(q_stats)
-    by_token: dict[str, list[int]] = {}
-    q_weights: dict[str, float] = {}
-    for qi, qs in enumerate(q_stats):
-        for t in qs.tokens:
-            by_token.setdefault(t, []).append(qi)
-            if t not in q_weights:
-                q_weights[t] = weight(t)
-    q_totals = [qs.total for qs in q_stats]
-    q_lens = [len(qs.entry.tokens) for qs in q_stats]
-    q_discounts = [qs.as_query for qs in q_stats]
-    shared: set[int] = set()
-    ranked: list[tuple[float, int, int]] = []
-    for ci, cs in enumerate(c_stats):
-        hits: dict[int, float] = {}
-        for t in cs.tokens:
-            qis = by_token.get(t)
-            if qis is not None:
-                w = q_weights[t]
-                for qi in qis:
-                    hits[qi] = hits.get(qi, 0.0) + w
-        if not hits:
+    n_q = len(q.entries)
+    hits: dict[int, float] = {}
+    q_aliases, c_aliases, q_weights = q.aliases, c.aliases, q.weights
+    small, other = (q.order, c_aliases) if len(q.order) <= len(c.order) else (c.order, q_aliases)
+    for t in small:
+        if t not in other:
             continue
-        c_total, c_len, c_disc = cs.total, len(cs.entry.tokens), cs.as_candidate
-        base = ci * n_q
-        for qi, sw in hits.items():
-            shared.add(base + qi)
-            quick = 2 * sw / (q_totals[qi] + c_total + 1e-9) * (c_disc * q_discounts[qi])
-            ranked.append((quick, -abs(q_lens[qi] - c_len), -(base + qi)))
-    ranked.sort(reverse=True)
-    keys = [-r[2] for r in ranked[:FULL_ALIGNMENTS]]
+        w = q_weights[t]
+        qis = q_aliases[t]
+        for ci in c_aliases[t]:
+            base = ci * n_q
+            for qi in qis:
+                k = base + qi
+                hits[k] = hits.get(k, 0.0) + w
+    q_totals, q_lens, q_disc = q.totals, q.lens, q.discounts
+    c_totals, c_lens, c_disc = c.totals, c.lens, c.discounts
+    ranked: list[tuple[float, int, int]] = []
+    for k, sw in hits.items():
+        ci, qi = divmod(k, n_q)
+        quick = 2 * sw / (q_totals[qi] + c_totals[ci] + 1e-9) * (c_disc[ci] * q_disc[qi])
+        ranked.append((quick, -abs(q_lens[qi] - c_lens[ci]), -k))
+    keys = [-r[2] for r in heapq.nlargest(FULL_ALIGNMENTS, ranked)]
     need = FULL_ALIGNMENTS - len(keys)
     if need > 0:
-        zeros = heapq.nsmallest(
-            need,
-            (
-                (abs(q_len - c_len), ci * n_q + qi)
-                for ci, c_len in enumerate(len(cs.entry.tokens) for cs in c_stats)
-                for qi, q_len in enumerate(q_lens)
-                if ci * n_q + qi not in shared
-            ),
-        )
-        keys.extend(k for _, k in zeros)
-    return [(q_stats[k % n_q].entry, c_stats[k // n_q].entry) for k in keys]
+        keys.extend(_closest_unshared(q, c, hits, need))
+    return [(q.entries[k % n_q], c.entries[k // n_q]) for k in keys]
+
+
+def _closest_unshared(
+    q: PairTable, c: PairTable, shared: Mapping[int, float], need: int
+) -> list[int]:
+    """The ``need`` pairs sharing no token with the closest name lengths (then lowest
+    candidate-major key), as ``ci * len(q.entries) + qi``."""
+    n_q = len(q.entries)
+    widest = max(max(q.lens) - min(c.lens), max(c.lens) - min(q.lens), 0)
+    found: list[int] = []
+    for d in range(widest + 1):
+        batch: list[int] = []
+        for c_len, cis in c.by_len.items():
+            for q_len in {c_len - d, c_len + d}:
+                qis = q.by_len.get(q_len)
+                if qis is None:
+                    continue
+                for ci in cis:
+                    base = ci * n_q
+                    batch.extend(base + qi for qi in qis if base + qi not in shared)
+        if batch:
+            batch.sort()
+            found.extend(batch[: need - len(found)])
+            if len(found) >= need:
+                break
+    return found
 
 
 # ---------------------------------------------------------------------------- features
@@ -650,7 +721,9 @@ def date_match(query: Record, candidate: Record, ctx: Context) -> FtResult:
     """Birth or incorporation dates agree (full date, or year), or conflict."""
     if not query.dates or not candidate.dates:
         return FtResult(0.0)
-    qd, cd = query.dates, candidate.dates
+    # sorted: which of several compatible dates the explanation names must not follow
+    # set iteration order (the hash seed)
+    qd, cd = sorted(query.dates), sorted(candidate.dates)
     for a in qd:
         for b in cd:
             if len(a) >= 10 and len(b) >= 10 and a[:10] == b[:10]:
@@ -660,12 +733,12 @@ def date_match(query: Record, candidate: Record, ctx: Context) -> FtResult:
             short = min(len(a), len(b))
             if short >= 4 and a[:short] == b[:short]:
                 return FtResult(0.6, f"compatible dates {a} / {b}")
-    qy, cy = _years(qd), _years(cd)
+    qy, cy = _years(query.dates), _years(candidate.dates)
     if qy and cy:
         gap = min(abs(int(a) - int(b)) for a in qy for b in cy)
         if gap <= 1:
             return FtResult(0.2, f"years within one: {sorted(qy)} / {sorted(cy)}")
-        return FtResult(-1.0, f"{', '.join(sorted(qd))} vs {', '.join(sorted(cd))}")
+        return FtResult(-1.0, f"{', '.join(qd)} vs {', '.join(cd)}")
     return FtResult(0.0)
 
 

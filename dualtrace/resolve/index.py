@@ -42,9 +42,11 @@ from dualtrace.resolve.bound import (
 from dualtrace.resolve.features import (
     Context,
     NameStat,
+    PairTable,
     allowed_edits,
     idf_weight,
     name_stats,
+    pair_table,
     token_similarity,
 )
 from dualtrace.resolve.records import Record, build_record, get_schema, record_from_dict
@@ -264,6 +266,8 @@ class ScreeningIndex:
         self,
         query_stats: tuple[NameStat, ...] | None = None,
         candidate_stats: tuple[NameStat, ...] | None = None,
+        query_pairs: PairTable | None = None,
+        candidate_pairs: PairTable | None = None,
     ) -> Context:
         return Context(
             self.weight,
@@ -271,6 +275,8 @@ class ScreeningIndex:
             self.translations.equivalents,
             query_stats,
             candidate_stats,
+            query_pairs=query_pairs,
+            candidate_pairs=candidate_pairs,
         )
 
     def query_record(self, data: Mapping[str, Any]) -> Record:
@@ -431,11 +437,12 @@ class ScreeningIndex:
             bounded.sort(key=lambda b: -b[0])
         results: list[ScreeningResult] = []
         scores: list[float] = []  # scores of ``results``, highest first
+        q_pairs = pair_table(q_stats, self.weight, as_query=True) if bounded else None
         for ub, idx in bounded:
             if len(scores) >= limit and ub < scores[limit - 1]:
                 break
             rec = records[idx]
-            ctx = self.context(q_stats, all_stats[idx])
+            ctx = self.context(q_stats, all_stats[idx], q_pairs, self._pair_table(idx))
             score = score_records(query, rec, ctx, threshold, check_schema)
             if score.score >= cutoff and score.score > 0:
                 results.append(ScreeningResult(rec, score))
@@ -450,6 +457,19 @@ class ScreeningIndex:
         if arrays is None:
             arrays = self._bound_arrays = BoundArrays(self.name_stats, self.weight)
         return arrays
+
+    def _pair_table(self, idx: int) -> PairTable:
+        """What ranking name pairs needs from one entity's names, built the first time
+        the entity is scored and kept (an entity is scored for many queries)."""
+        # not set by __init__: indexes pickled by older code lack it
+        cache: dict[int, PairTable] | None = getattr(self, "_pair_cache", None)
+        if cache is None:
+            cache = {}
+            self._pair_cache = cache
+        table = cache.get(idx)
+        if table is None:
+            table = cache[idx] = pair_table(self.name_stats[idx], self.weight, as_query=False)
+        return table
 
     def _bound_tokens(self, idx: int) -> CandidateTokens:
         """The bound's token data for one entity, built on first use and kept."""

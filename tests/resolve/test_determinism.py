@@ -86,3 +86,90 @@ def test_name_path_independent_of_value_order_and_earlier_indexes(raws: list[Raw
     # every name the entity really has stays a name of its own, never only a variant
     direct = {e.tokens for e in kupol_up.names if e.note is None}
     assert ("iemz", "kupol") in direct
+
+
+# Run in a fresh interpreter per hash seed: set and frozenset iteration order of
+# strings follows PYTHONHASHSEED, so anything that leaks it shows up as a difference.
+_SEED_SCRIPT = r"""
+import json, sys
+from dualtrace.resolve import ScreeningIndex
+
+entities = json.loads(sys.argv[1])
+queries = json.loads(sys.argv[2])
+index = ScreeningIndex.from_entities(entities)
+out = []
+for q in queries:
+    found = index.match(index.query_record(q), limit=10)
+    out.append([[r.record.id, r.score.score, r.score.reasons] for r in found])
+print(json.dumps(out, ensure_ascii=False))
+"""
+
+
+def _seeded_results(
+    entities: list[dict[str, object]], queries: list[dict[str, object]]
+) -> set[str]:
+    import json
+    import os
+    import subprocess
+    import sys
+
+    root = Path(__file__).resolve().parents[2]
+    outputs = set()
+    for seed in ("1", "2", "3", "4"):
+        env = {**os.environ, "PYTHONHASHSEED": seed, "PYTHONPATH": str(root)}
+        proc = subprocess.run(
+            [sys.executable, "-c", _SEED_SCRIPT, json.dumps(entities), json.dumps(queries)],
+            capture_output=True,
+            text=True,
+            env=env,
+            cwd=root,
+            check=True,
+        )
+        outputs.add(proc.stdout)
+    return outputs
+
+
+def test_scores_and_explanations_do_not_depend_on_the_hash_seed(raws: list[RawEntity]) -> None:
+    """Same lists, same query: same results, scores and explanations in every process.
+
+    Two places followed set order: which of two name pairs with equal shared words was
+    aligned first (the shared words' weights were summed in set order, so equal sums
+    could differ in the last bit), and which compatible birth date the explanation
+    named. Real names from the corpus pad the index so token weights are irregular.
+    """
+    filler = [
+        {
+            "id": raw.id,
+            "schema": raw.schema.name,
+            "properties": {k: v for k, v in raw.props.items() if k in ("name", "alias")},
+        }
+        for raw in raws[:300]
+        if raw.schema.name in ("Person", "Company", "Organization", "LegalEntity")
+    ]
+    entities = [
+        *filler,
+        {
+            "id": "myslitski",
+            "schema": "Person",
+            "properties": {
+                "name": ["Ivan Branislavavich MYSLITSKI", "Іван Браніслававіч МЫСЛІЦКІ"],
+                "alias": ["Ivan Bronislavovich MYSLITSKIY", "Иван Брониславович МЫСЛИЦКИЙ"],
+                "birthDate": ["1973-09-26", "1973-08-26"],
+            },
+        },
+        {
+            "id": "kim",
+            "schema": "Person",
+            "properties": {"name": ["KIM Yong Chol", "Kim Yong-chol", "김영철"]},
+        },
+    ]
+    queries = [
+        {
+            "schema": "Person",
+            "properties": {"name": ["Іван Браніслававіч МЫСЛІЦКІ"], "birthDate": ["1973"]},
+        },
+        {"schema": "Person", "properties": {"name": ["김영철"]}},
+        {"schema": "Person", "properties": {"name": ["Ivan Myslitskiy"]}},
+    ]
+    outputs = _seeded_results(entities, queries)
+    assert len(outputs) == 1, outputs
