@@ -51,7 +51,8 @@ def features(
     return f.records, f.tokens
 
 
-@pytest.mark.parametrize("pair_chunk", [2_000_000, 20_000])
+# one slice, four slices, and 71 slices of 1,000 pairs capped at max_pair_slices (32)
+@pytest.mark.parametrize("pair_chunk", [2_000_000, 20_000, 1_000])
 def test_links_and_clusters_are_unchanged(
     features: tuple[pa.Table, pa.Table], pair_chunk: int
 ) -> None:
