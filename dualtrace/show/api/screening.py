@@ -202,27 +202,20 @@ class MatchFastPath:
         if payload is None:
             await self.app(scope, _replay(chunks, None, receive), send)
             return
-        headers = [
-            (b"content-length", str(len(payload)).encode()),
-            (b"content-type", b"application/json"),
-        ]
         self.state.match_fast_path_answered += 1
-        await send({"type": "http.response.start", "status": 200, "headers": headers})
-        await send({"type": "http.response.body", "body": payload})
+        await _send_json(send, payload)
 
     async def _answer(self, dataset: str, body: bytes) -> bytes | None:
-        index = getattr(self.state, "screening", None)
-        if not isinstance(index, ScreeningIndex):
+        found = _fast_path_index(self.state, dataset)
+        if found is None:
             return None
+        index, wanted = found
         try:
             parsed = MatchRequest.model_validate_json(body)
         except ValueError:
             return None
         if len(parsed.queries) > MAX_QUERIES:
             return None
-        if dataset != DEFAULT_DATASET and dataset not in index.datasets:
-            return None
-        wanted = _datasets(index, dataset, [], [])
         queries = {k: ex.model_dump(by_alias=True) for k, ex in parsed.queries.items()}
         none: set[str] = set()
         args = (queries, wanted, none, set(none), DEFAULT_LIMIT, DEFAULT_THRESHOLD, DEFAULT_CUTOFF)
@@ -230,6 +223,29 @@ class MatchFastPath:
             return await _score_match(self.state, index, args)
         except QueryRejected:
             return None
+
+
+def _fast_path_index(
+    state: Any, dataset: str
+) -> tuple[ScreeningIndex, frozenset[str] | None] | None:
+    """The loaded index and the lists ``dataset`` names, or None when a short cut must
+    leave the request to its route (no index yet, or a list the index does not hold)."""
+    index = getattr(state, "screening", None)
+    if not isinstance(index, ScreeningIndex):
+        return None
+    if dataset != DEFAULT_DATASET and dataset not in index.datasets:
+        return None
+    return index, _datasets(index, dataset, [], [])
+
+
+async def _send_json(send: Send, payload: bytes) -> None:
+    """A 200 JSON answer from a short cut, with the headers the route would send."""
+    headers = [
+        (b"content-length", str(len(payload)).encode()),
+        (b"content-type", b"application/json"),
+    ]
+    await send({"type": "http.response.start", "status": 200, "headers": headers})
+    await send({"type": "http.response.body", "body": payload})
 
 
 def _json_body(scope: Scope) -> bool:
@@ -383,23 +399,16 @@ class SearchFastPath:
         ):
             await self.app(scope, receive, send)
             return
-        headers = [
-            (b"content-length", str(len(payload)).encode()),
-            (b"content-type", b"application/json"),
-        ]
         self.state.search_fast_path_answered += 1
-        await send({"type": "http.response.start", "status": 200, "headers": headers})
-        await send({"type": "http.response.body", "body": payload})
+        await _send_json(send, payload)
 
     async def _answer(
         self, dataset: str, q: str, schema: str | None, limit: int, offset: int
     ) -> bytes | None:
-        index = getattr(self.state, "screening", None)
-        if not isinstance(index, ScreeningIndex):
+        found = _fast_path_index(self.state, dataset)
+        if found is None:
             return None
-        if dataset != DEFAULT_DATASET and dataset not in index.datasets:
-            return None
-        wanted = _datasets(index, dataset, [], [])
+        index, wanted = found
         try:
             return await _score_search(self.state, index, wanted, q, schema, limit, offset)
         except QueryRejected:
