@@ -12,7 +12,6 @@ from __future__ import annotations
 import dataclasses
 from pathlib import Path
 
-import duckdb
 import pyarrow as pa
 import pyarrow.compute as pc
 import pytest
@@ -20,11 +19,11 @@ import pytest
 from dualtrace.trade.linkage.engines import DuckDBEngine
 from dualtrace.trade.linkage.party_resolution import (
     TRADE_PARTY_SPEC,
-    PartyString,
     party_features,
 )
 from dualtrace.trade.linkage.pipeline import run_linkage
 from dualtrace.trade.synth import write_synthetic
+from tests.trade.party_strings import party_strings
 
 
 def reference_clusters(
@@ -110,19 +109,6 @@ def reference_clusters(
     return {i: low[find(i)] for i in ids}
 
 
-STRINGS_SQL = """
-SELECT 'p' || substr(md5(concat_ws('|', name, coalesce(country, ''), coalesce(ident, ''),
-         coalesce(address, ''))), 1, 16) AS pid, name, address, country, ident
-FROM (
-  SELECT exporter_name AS name, exporter_country AS country, exporter_id AS ident,
-         exporter_address AS address FROM read_parquet(?)
-  UNION ALL
-  SELECT importer_name, importer_country, importer_id, importer_address FROM read_parquet(?)
-) AS m WHERE name IS NOT NULL
-GROUP BY ALL ORDER BY pid
-"""
-
-
 def _labels(clusters: pa.Table) -> dict[str, str]:
     return dict(zip(clusters["id"].to_pylist(), clusters["cluster_id"].to_pylist(), strict=True))
 
@@ -135,8 +121,7 @@ def generated(tmp_path_factory: pytest.TempPathFactory, shared_data: Path) -> Pa
 
 
 def test_array_clustering_equals_the_reference_on_generated_records(generated: Path) -> None:
-    rows = duckdb.execute(STRINGS_SQL, [str(generated), str(generated)]).fetchall()
-    strings = [PartyString(r[0], "trade", None, r[1], r[2], r[3], r[4], 1) for r in rows]
+    strings = party_strings(generated)
     features = party_features(strings, set())
     spec = TRADE_PARTY_SPEC
     first, _ = run_linkage(DuckDBEngine(), spec, features.records, features.tokens)
@@ -197,8 +182,7 @@ def test_array_clustering_equals_the_reference_on_generated_records(generated: P
 
 
 def test_features_in_slices_of_the_pairs_give_the_same_result(generated: Path) -> None:
-    rows = duckdb.execute(STRINGS_SQL, [str(generated), str(generated)]).fetchall()
-    strings = [PartyString(r[0], "trade", None, r[1], r[2], r[3], r[4], 1) for r in rows]
+    strings = party_strings(generated)
     features = party_features(strings, set())
     whole, whole_params = run_linkage(
         DuckDBEngine(), TRADE_PARTY_SPEC, features.records, features.tokens

@@ -13,20 +13,17 @@ import dataclasses
 import hashlib
 from pathlib import Path
 
-import duckdb
 import pyarrow as pa
 import pytest
 
 from dualtrace.trade.linkage.engines import DuckDBEngine
 from dualtrace.trade.linkage.party_resolution import (
     TRADE_PARTY_SPEC,
-    PartyString,
     party_features,
 )
 from dualtrace.trade.linkage.pipeline import run_linkage
 from dualtrace.trade.synth import write_synthetic
-
-from .test_parallel_normalisation import STRINGS_SQL
+from tests.trade.party_strings import party_strings
 
 LINKS = "846037be14cb62b2d39e8211fd7213c8d3cbb8f7e08bf3a7f662a224f34489fb"
 CLUSTERS = "04697775a0ba5e01028ea1b8643d4b46683694eb81e6eacdc4209a3712498d7f"
@@ -45,8 +42,7 @@ def features(
 ) -> tuple[pa.Table, pa.Table]:
     out = tmp_path_factory.mktemp("golden") / "trade_4000.parquet"
     write_synthetic(out, 4000, 31, shared_data)
-    rows = duckdb.execute(STRINGS_SQL, [str(out), str(out)]).fetchall()
-    strings = [PartyString(r[0], "trade", None, r[1], r[2], r[3], r[4], 1) for r in rows]
+    strings = party_strings(out)
     f = party_features(strings, set(), workers=1)
     return f.records, f.tokens
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import duckdb
 import pytest
 
 from dualtrace.trade.linkage import party_resolution
@@ -17,18 +16,7 @@ from dualtrace.trade.linkage.party_resolution import (
 )
 from dualtrace.trade.linkage.pipeline import run_linkage
 from dualtrace.trade.synth import write_synthetic
-
-STRINGS_SQL = """
-SELECT 'p' || substr(md5(concat_ws('|', name, coalesce(country, ''), coalesce(ident, ''),
-         coalesce(address, ''))), 1, 16) AS pid, name, address, country, ident
-FROM (
-  SELECT exporter_name AS name, exporter_country AS country, exporter_id AS ident,
-         exporter_address AS address FROM read_parquet(?)
-  UNION ALL
-  SELECT importer_name, importer_country, importer_id, importer_address FROM read_parquet(?)
-) AS m WHERE name IS NOT NULL
-GROUP BY ALL ORDER BY pid
-"""
+from tests.trade.party_strings import party_strings
 
 
 @pytest.fixture(scope="module")
@@ -36,8 +24,7 @@ def strings(tmp_path_factory: pytest.TempPathFactory, shared_data: Path) -> list
     """Party strings of 4,000 generated records: real SDN names, Cyrillic renderings, typos."""
     out = tmp_path_factory.mktemp("parallel") / "trade_4000.parquet"
     write_synthetic(out, 4000, 31, shared_data)
-    rows = duckdb.execute(STRINGS_SQL, [str(out), str(out)]).fetchall()
-    return [PartyString(r[0], "trade", None, r[1], r[2], r[3], r[4], 1) for r in rows]
+    return party_strings(out)
 
 
 @pytest.fixture
