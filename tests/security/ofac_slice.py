@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from dualtrace.security.accounts import Accounts
 from dualtrace.security.roles import Role
+from dualtrace.show.api.app import create_app
 from dualtrace.sources.ofac_sdn import read_ofac_sdn
 from dualtrace.store import Store
+
+warnings.filterwarnings("ignore", message=".*httpx.*starlette.testclient.*")
+from starlette.testclient import TestClient  # noqa: E402
 
 SLICE_ROWS = 150
 
@@ -45,3 +52,12 @@ def ofac_store_with_viewer(shared_data: Path, base: Path) -> tuple[Path, str]:
         accounts.add_user("viewer", Role.VIEWER)
         key = accounts.create_key("viewer")[1]
     return store_path, key
+
+
+@contextmanager
+def viewer_client(shared_data: Path, base: Path) -> Iterator[tuple[TestClient, dict[str, str]]]:
+    """The API app over :func:`ofac_store_with_viewer`'s store, running, with the
+    viewer's authorisation header: what a screening client sends."""
+    store_path, key = ofac_store_with_viewer(shared_data, base)
+    with TestClient(create_app(store_path)) as test_client:
+        yield test_client, {"Authorization": f"Bearer {key}"}

@@ -14,9 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from dualtrace.show.api.app import create_app
 from dualtrace.show.api.screening import _search_params
-from tests.security.ofac_slice import ofac_store_with_viewer
+from tests.security.ofac_slice import viewer_client
 
 warnings.filterwarnings("ignore", message=".*httpx.*starlette.testclient.*")
 from starlette.testclient import TestClient  # noqa: E402
@@ -26,10 +25,8 @@ from starlette.testclient import TestClient  # noqa: E402
 def client(
     shared_data: Path, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[tuple[TestClient, dict[str, str]]]:
-    base = tmp_path_factory.mktemp("search-fast")
-    store_path, key = ofac_store_with_viewer(shared_data, base)
-    with TestClient(create_app(store_path)) as test_client:
-        yield test_client, {"Authorization": f"Bearer {key}"}
+    with viewer_client(shared_data, tmp_path_factory.mktemp("search-fast")) as pair:
+        yield pair
 
 
 def answered(http: TestClient) -> int:

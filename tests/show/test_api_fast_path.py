@@ -11,8 +11,7 @@ from typing import Any
 
 import pytest
 
-from dualtrace.show.api.app import create_app
-from tests.security.ofac_slice import ofac_store_with_viewer
+from tests.security.ofac_slice import viewer_client
 
 warnings.filterwarnings("ignore", message=".*httpx.*starlette.testclient.*")
 from starlette.testclient import TestClient  # noqa: E402
@@ -24,10 +23,8 @@ NAMES = ("Banco Nacional de Cuba", "BANKO NATSIONAL DE KUBA", "Havana Tours", "n
 def client(
     shared_data: Path, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[tuple[TestClient, dict[str, str]]]:
-    base = tmp_path_factory.mktemp("fast")
-    store_path, key = ofac_store_with_viewer(shared_data, base)
-    with TestClient(create_app(store_path)) as test_client:
-        yield test_client, {"Authorization": f"Bearer {key}"}
+    with viewer_client(shared_data, tmp_path_factory.mktemp("fast")) as pair:
+        yield pair
 
 
 def body_for(*names: str, schema: str = "LegalEntity") -> dict[str, Any]:
