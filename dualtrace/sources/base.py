@@ -15,6 +15,7 @@ from followthemoney.types import registry
 
 from dualtrace.errors import InputError
 from dualtrace.model.provenance import DatasetInfo, LoadReport, SourcePointer, VersionInfo
+from dualtrace.model.territories import country_code
 
 _DATASETS: dict[str, Dataset] = {}
 DATE_IN_NAME = re.compile(r"(\d{4})-?(\d{2})-?(\d{2})")
@@ -62,6 +63,8 @@ _CONTEXT_FREE_TYPES = frozenset(
 
 @lru_cache(maxsize=262_144)
 def _clean_cached(type_name: str, value: str) -> str | None:
+    if type_name == "country":
+        return country_code(value)
     return registry.get(type_name).clean_text(value)
 
 

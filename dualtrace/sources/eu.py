@@ -43,6 +43,7 @@ from followthemoney.statement import StatementEntity
 
 from dualtrace.errors import InputError
 from dualtrace.model.provenance import DatasetInfo, LoadReport, SourcePointer, VersionInfo
+from dualtrace.model.territories import country_code
 from dualtrace.sources.base import ReadResult, add_value, csv_rows, make_entity, read_text
 from dualtrace.sources.listing import Listing, add_checked, make_sanction
 from dualtrace.sources.name_scripts import name_lang
@@ -251,7 +252,7 @@ def add_countries(
     """A printed country cell; ``Ukrainian and/or Russian`` yields both countries."""
     if entity.schema.get(prop) is None:
         prop = "country"
-    if registry.country.clean(text) is not None:
+    if country_code(text) is not None:
         add_value(entity, prop, text, at)
         return
     parts = [p for p in re.split(r",|;|/|\. | and/or | and | or |\(|\)", text) if p.strip()]
@@ -512,7 +513,7 @@ class _JournalBuilder:
             for value in split_cell(row[col]):
                 add_checked(entity, col, value, at, report)
         for value in split_cell(row["address"]):
-            if len(value) < 40 and registry.country.clean(value) is not None:
+            if len(value) < 40 and country_code(value) is not None:
                 add_value(entity, "country", value, at)  # "Russia": a country, not an address
                 continue
             address = add_address(self.dataset, entity, value, at, report)

@@ -20,8 +20,9 @@ from followthemoney.statement import StatementEntity
 
 from dualtrace.errors import InputError
 from dualtrace.model.provenance import DatasetInfo, LoadReport, SourcePointer, VersionInfo
+from dualtrace.model.territories import country_code
 from dualtrace.sources.base import ReadResult, make_entity, read_text
-from dualtrace.sources.listing import Listing, add_checked, country_code, make_sanction
+from dualtrace.sources.listing import Listing, add_checked, make_sanction
 
 DATASET = DatasetInfo(
     name="jp_meti_enduser",

@@ -15,16 +15,9 @@ from followthemoney import registry
 from followthemoney.statement import StatementEntity
 
 from dualtrace.model.provenance import LoadReport, SourcePointer
+from dualtrace.model.territories import country_code
 from dualtrace.sources.base import add_value, make_entity
 from dualtrace.sources.identifier_props import specific_prop
-
-
-def country_code(text: str | None) -> str | None:
-    """ISO code for a country name or code as lists write it (``Russia``, ``Burma``)."""
-    if not text or not text.strip():
-        return None
-    return registry.country.clean(text.strip())
-
 
 # Types whose cleaning is costly (rigour lookups) and whose values repeat across rows.
 _CACHED_TYPES = frozenset({"country", "url", "date", "topic", "gender", "language"})
@@ -33,6 +26,8 @@ _CACHED_TYPES = frozenset({"country", "url", "date", "topic", "gender", "languag
 @lru_cache(maxsize=65536)
 def _clean(type_name: str, value: str) -> str | None:
     """FtM's cleaning of one value, memoised: list files repeat countries, URLs and dates."""
+    if type_name == "country":
+        return country_code(value)
     prop_type = registry.get(type_name)
     return None if prop_type is None else prop_type.clean(value)
 

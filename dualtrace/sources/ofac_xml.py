@@ -23,12 +23,12 @@ from lxml import etree  # type: ignore[import-untyped]
 
 from dualtrace.errors import InputError
 from dualtrace.model.provenance import DatasetInfo, LoadReport, SourcePointer, VersionInfo
+from dualtrace.model.territories import country_code
 from dualtrace.sources.base import ReadResult, add_value, make_entity
 from dualtrace.sources.listing import (
     Listing,
     add_checked,
     add_identifier,
-    country_code,
     make_sanction,
 )
 from dualtrace.sources.ofac_remarks import ID_LABELS, parse_ofac_date

@@ -31,12 +31,12 @@ from followthemoney.statement import StatementEntity
 
 from dualtrace.errors import InputError
 from dualtrace.model.provenance import DatasetInfo, LoadReport, SourcePointer, VersionInfo
+from dualtrace.model.territories import country_code
 from dualtrace.sources.base import ReadResult, csv_rows, make_entity, read_text
 from dualtrace.sources.listing import (
     Listing,
     add_checked,
     add_identifier,
-    country_code,
     make_sanction,
 )
 from dualtrace.sources.ofac_remarks import ID_LABELS, VALUE_LABELS, parse_ofac_date

@@ -17,7 +17,7 @@ from functools import lru_cache
 from importlib import resources
 from typing import Any
 
-from followthemoney.types import registry
+from dualtrace.model.territories import country_code
 
 COUNTRY_FIELDS = (
     "exporter_country",
@@ -66,7 +66,7 @@ def _currencies() -> tuple[frozenset[str], dict[str, str]]:
 @lru_cache(maxsize=4096)
 def clean_country(text: str) -> str | None:
     """ISO 3166-1 alpha-2 (upper case) from a code or a name in any language FtM knows."""
-    code = registry.country.clean(text)
+    code = country_code(text)
     return code.upper() if code else None
 
 
