@@ -137,13 +137,34 @@ class LinkageResult:
     cpu_by_step: dict[str, float] = field(default_factory=dict)
 
 
+def _level_labels(comparison: Comparison) -> tuple[str, ...]:
+    """Every outcome of a comparison, in code order: ``null``, the levels, ``else``."""
+    return ("null", *(lv.label for lv in comparison.levels), "else")
+
+
 def _level_case(comparison: Comparison) -> str:
+    """The level a pair reaches, as its small-integer code (see :func:`_level_label`).
+
+    Features are stored for every blocked pair until the model is known (tens of
+    millions of rows at 10M records), so a level is kept as a 1-byte code rather
+    than its label (a 16-byte string in DuckDB); the labels come back when the links
+    and the EM patterns are read.
+    """
+    codes = {label: k for k, label in enumerate(_level_labels(comparison))}
     whens = []
     if comparison.null_sql:
-        whens.append(f"WHEN {comparison.null_sql} THEN 'null'")
+        whens.append(f"WHEN {comparison.null_sql} THEN {codes['null']}")
     for level in comparison.levels:
-        whens.append(f"WHEN {level.sql} THEN '{level.label}'")
-    return f"CASE {' '.join(whens)} ELSE 'else' END AS {comparison.name}"
+        whens.append(f"WHEN {level.sql} THEN {codes[level.label]}")
+    return f"CAST(CASE {' '.join(whens)} ELSE {codes['else']} END AS TINYINT) AS {comparison.name}"
+
+
+def _level_label(comparison: Comparison) -> str:
+    """SQL turning a stored level code back into its label, under the same name."""
+    whens = " ".join(
+        f"WHEN {k} THEN '{label}'" for k, label in enumerate(_level_labels(comparison))
+    )
+    return f"CASE {comparison.name} {whens} END AS {comparison.name}"
 
 
 def _weight_case(params: LinkageParams, comparison: Comparison) -> str:
@@ -193,7 +214,11 @@ WHERE a.rn <= {cap}{new_pair}"""
 
 
 def features_sql(spec: LinkageSpec, pairs_table: str) -> str:
-    """Pair features and comparison levels for every pair of ``pairs_table``."""
+    """Comparison levels (as codes) of every pair of ``pairs_table``.
+
+    Only the ids and the level codes are kept: the similarity values decide the levels
+    here and nothing later reads them, while the stored rows are every blocked pair.
+    """
     cols = ", ".join(f"l.{c} AS {c}_l, r.{c} AS {c}_r" for c in spec.columns)
     levels = ",\n  ".join(_level_case(c) for c in spec.comparisons)
     return f"""
@@ -221,7 +246,7 @@ WITH overlap AS (
          ELSE round(shared_w / least(wl, wr), 6) END AS tok_o
   FROM base
 )
-SELECT id_l, id_r, name_sim, tok_j, tok_o,
+SELECT id_l, id_r,
   {levels}
 FROM feats
 """
@@ -325,25 +350,30 @@ def score(
                 features_sql(spec, f"(SELECT id_l, id_r FROM pair_buckets WHERE bucket = {k})"),
             )
         engine.drop("pair_buckets")
-    feats = "(" + " UNION ALL ".join(f"SELECT * FROM {p}" for p in pieces) + ") AS f"
     level_cols = ", ".join(c.name for c in spec.comparisons)
+    labels = ", ".join(_level_label(c) for c in spec.comparisons)
+    coded = " UNION ALL ".join(f"SELECT * FROM {p}" for p in pieces)
     if not params.estimated:
         patterns = engine.arrow(
-            f"SELECT {level_cols}, count(*) AS n FROM {feats} GROUP BY {level_cols} "
-            f"ORDER BY {level_cols}"
+            f"SELECT {level_cols}, count(*) AS n FROM (SELECT {labels} FROM ({coded}) AS c) "
+            f"AS f GROUP BY {level_cols} ORDER BY {level_cols}"
         ).to_pylist()
         params.prior, params.m, params.u = expectation_maximisation(spec, patterns)
     weight = " + ".join(_weight_case(params, c) for c in spec.comparisons)
     floor = round(math.log2(spec.link_floor / (1 - spec.link_floor)), 6)
     requires = f" AND ({spec.link_requires})" if spec.link_requires else ""
+    # weights and ``link_requires`` read the labels; the links keep the codes (one
+    # byte a level, as the features: at 10M records there are tens of millions of
+    # links), and :func:`link_registered` names the levels again when it reads them
+    codes = ", ".join(f"{c.name} AS {c.name}__code" for c in spec.comparisons)
+    kept_codes = ", ".join(f"{c.name}__code AS {c.name}" for c in spec.comparisons)
     engine.create(
         "links",
         f"""
 SELECT id_l, id_r, match_weight,
-  round(1.0 / (1.0 + power(2.0, -match_weight)), 6) AS probability, {level_cols}
-FROM (SELECT id_l, id_r, {level_cols},
-        round({params.prior_weight()!r} + {weight}, 6) AS match_weight
-      FROM {feats}) AS s
+  round(1.0 / (1.0 + power(2.0, -match_weight)), 6) AS probability, {kept_codes}
+FROM (SELECT *, round({params.prior_weight()!r} + {weight}, 6) AS match_weight
+      FROM (SELECT id_l, id_r, {codes}, {labels} FROM ({coded}) AS c) AS d) AS s
 WHERE match_weight >= {floor!r}{requires}
 """,
     )
@@ -652,8 +682,10 @@ def link_registered(
     cpu.update(prepare=c1 - c0, score=c2 - c1, cluster=c3 - c2)
     ids = engine.arrow("SELECT id FROM record_ids ORDER BY rid").column("id").combine_chunks()
     clusters = pa.table({"id": ids, "cluster_id": ids.take(pa.array(labels))})
+    named = ", ".join(_level_label(c) for c in spec.comparisons)
     links = engine.arrow(
-        f"SELECT * FROM links {'ORDER BY id_l, id_r' if fetch_links else 'LIMIT 0'}"
+        f"SELECT id_l, id_r, match_weight, probability, {named} FROM links "
+        f"{'ORDER BY id_l, id_r' if fetch_links else 'LIMIT 0'}"
     )
     for name in ("id_l", "id_r"):
         ranks = pc.cast(links.column(name), pa.int32())
