@@ -225,3 +225,64 @@ def test_serve_refuses_contradictory_scoring_worker_flags(tmp_path: Path) -> Non
     )  # fmt: skip
     assert result.exit_code == 2
     assert "disagree" in result.output
+
+
+@pytest.mark.parametrize("loop", ["asyncio", "uvloop"])
+def test_calls_queued_at_a_worker_each_get_their_own_answer(loop: str) -> None:
+    """Calls pipelined to one worker (one scoring, the next already in its socket):
+    every caller gets its own answer, in any order they finish, a cancelled one in
+    the middle takes nobody's, and an error reaches only the call that raised it. Also
+    on uvloop, the loop ``dualtrace serve`` runs (its transports are not asyncio's)."""
+    import asyncio
+
+    import uvloop
+
+    run = uvloop.run if loop == "uvloop" else asyncio.run
+
+    pool = ScoringPool(object(), 1)  # type: ignore[arg-type]
+    try:
+
+        async def scenario() -> list[bytes | None]:
+            calls = [
+                asyncio.ensure_future(pool.run(_echo, f"call {n}".encode(), 0.02)) for n in range(8)
+            ]
+            refused = asyncio.ensure_future(pool.run(_refuse, "bad query"))
+            await asyncio.sleep(0.01)
+            calls[3].cancel()
+            answers: list[bytes | None] = []
+            for n, call in enumerate(calls):
+                if n == 3:
+                    with pytest.raises(asyncio.CancelledError):
+                        await call
+                    continue
+                answers.append(await call)
+            with pytest.raises(ValueError, match="bad query"):
+                await refused
+            answers.append(await pool.run(_echo, b"last", 0.0))
+            return answers
+
+        answers = run(scenario())
+        expected = [f"call {n}".encode() for n in range(8) if n != 3] + [b"last"]
+        assert [a.rsplit(b" from ", 1)[0] if a else a for a in answers] == expected
+    finally:
+        pool.close()
+
+
+def test_calls_queued_at_a_worker_that_dies_are_scored_inline() -> None:
+    """A worker killed with calls in hand: each of them gets None (the server then
+    scores it inline), none hangs, and with no worker left the pool says so."""
+    import asyncio
+
+    pool = ScoringPool(object(), 1)  # type: ignore[arg-type]
+    try:
+
+        async def scenario() -> list[bytes | None]:
+            calls = [asyncio.ensure_future(pool.run(_echo, b"slow", 5.0)) for _ in range(3)]
+            await asyncio.sleep(0.3)
+            os.kill(pool.pids[0], signal.SIGKILL)
+            return list(await asyncio.wait_for(asyncio.gather(*calls), 10))
+
+        assert asyncio.run(scenario()) == [None, None, None]
+        assert pool.broken
+    finally:
+        pool.close()
