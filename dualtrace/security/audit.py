@@ -34,7 +34,7 @@ import logging
 import os
 import threading
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -441,28 +441,44 @@ def _pending_beyond(path: Path | None, seq: int) -> tuple[list[AuditEntry], list
     return [e for e in entries if e.seq > seq], problems
 
 
-@dataclass
+@dataclass(slots=True)
 class _Pending:
+    """One entry on its way to the journal, and who waits for it: a thread (through
+    the log's ``_settled`` condition) or an event loop (``future``, resolved on
+    ``loop``). No ``threading.Event`` per entry: building one (a Condition and a lock)
+    for every screening request was a measurable share of the event loop's time."""
+
     actor: str
     action: str
     target: str
     details: str
     entry: AuditEntry | None = None
     error: BaseException | None = None
-    done: threading.Event = field(default_factory=threading.Event)
-    # Called by the writer thread once the entry is committed (or failed): how an
-    # event loop learns of it without parking a thread per waiting request.
-    notify: Callable[[], object] | None = None
-
-    def settle(self) -> None:
-        self.done.set()
-        if self.notify is not None:
-            self.notify()
+    settled: bool = False
+    loop: asyncio.AbstractEventLoop | None = None
+    future: asyncio.Future[None] | None = None
 
 
-def _resolve(future: asyncio.Future[None]) -> None:
-    if not future.done():  # the awaiting request may have been cancelled meanwhile
-        future.set_result(None)
+def _resolve_all(futures: list[asyncio.Future[None]]) -> None:
+    """On the waiters' event loop: wake every request whose entry the batch settled."""
+    for future in futures:
+        if not future.done():  # the awaiting request may have been cancelled meanwhile
+            future.set_result(None)
+
+
+def _settle(batch: list[_Pending], settled: threading.Condition) -> None:
+    """Tell everyone waiting for ``batch``: threads through ``settled``, event loops
+    with one call each for the whole batch (one wake-up of a loop, not one per entry)."""
+    loops: dict[asyncio.AbstractEventLoop, list[asyncio.Future[None]]] = {}
+    for item in batch:
+        item.settled = True
+        if item.loop is not None and item.future is not None:
+            loops.setdefault(item.loop, []).append(item.future)
+    with settled:
+        settled.notify_all()
+    for loop, futures in loops.items():
+        with contextlib.suppress(RuntimeError):  # that loop is closed: nobody waits
+            loop.call_soon_threadsafe(_resolve_all, futures)
 
 
 class AuditLog:
@@ -490,6 +506,10 @@ class AuditLog:
         self._queue: list[_Pending] = []
         self._inflight: list[_Pending] = []
         self._wake = threading.Condition()
+        # notified after every batch, for threads waiting on their entries
+        self._settled = threading.Condition()
+        # the writer is waiting for work (so an append must wake it)
+        self._writer_idle = False
         self._writer: threading.Thread | None = None
         self._anchor: _AnchorWriter | None = None
         self._closed = False
@@ -516,7 +536,7 @@ class AuditLog:
         self._enqueue(item)
         if not wait:
             return None
-        item.done.wait()
+        self._wait_settled([item])
         if item.error is not None:
             raise item.error
         return item.entry
@@ -542,7 +562,8 @@ class AuditLog:
             _clip(action),
             _clip(target),
             canonical_details(details),
-            notify=lambda: loop.call_soon_threadsafe(_resolve, future),
+            loop=loop,
+            future=future,
         )
         self._enqueue(item)
         await future
@@ -561,15 +582,21 @@ class AuditLog:
                     target=self._run_writer, name="dualtrace-audit", daemon=True
                 )
                 self._writer.start()
-            self._wake.notify()
+            elif self._writer_idle:  # busy writers take the queue when done
+                self._wake.notify()
+
+    def _wait_settled(self, items: list[_Pending]) -> None:
+        with self._settled:
+            for item in items:
+                while not item.settled:
+                    self._settled.wait()
 
     def flush(self) -> None:
         """Wait until every entry queued so far is recorded, then move the journal into
         the store's table (so SQL on ``audit_log`` sees everything)."""
         with self._wake:
             pending = [*self._inflight, *self._queue]
-        for item in pending:
-            item.done.wait()
+        self._wait_settled(pending)
         if self._journaled:
             drain_journal(self.con)
 
@@ -597,8 +624,12 @@ class AuditLog:
             with self._wake:
                 while not self._queue and not self._closed:
                     idle = DRAIN_SECONDS if self._journal_pending() else None
-                    if not self._wake.wait(timeout=idle):
-                        break
+                    self._writer_idle = True
+                    try:
+                        if not self._wake.wait(timeout=idle):
+                            break
+                    finally:
+                        self._writer_idle = False
                 if not self._queue and self._closed:
                     return
                 batch, self._queue = self._queue, []
@@ -689,7 +720,7 @@ class AuditLog:
                 _HEADS.pop(self.file, None)
             for item in batch:
                 item.error = exc
-                item.settle()
+            _settle(batch, self._settled)
             return
         head = (entries[-1].seq, entries[-1].hash)
         if self.file is not None:
@@ -700,7 +731,7 @@ class AuditLog:
         # every waiting request paid.
         for item, entry in zip(batch, entries, strict=True):
             item.entry = entry
-            item.settle()
+        _settle(batch, self._settled)
         if self.anchor_path is not None:
             try:
                 if self._anchor is None or self._anchor.path != self.anchor_path:
