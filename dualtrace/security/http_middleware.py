@@ -29,6 +29,12 @@ SECURITY_HEADERS: tuple[tuple[bytes, bytes], ...] = (
     (b"permissions-policy", b"camera=(), microphone=(), geolocation=(), payment=()"),
 )
 
+_NO_STORE = (b"cache-control", b"no-store")
+_HSTS = (b"strict-transport-security", b"max-age=31536000")
+# What a response that set none of these itself gets, prepared once
+_ALL_GUARD_HEADERS = (*SECURITY_HEADERS, _NO_STORE)
+_GUARDED_NAMES = frozenset(name for name, _ in _ALL_GUARD_HEADERS)
+
 
 async def send_plain(
     send: Send, status: int, text: str, headers: Iterable[tuple[bytes, bytes]] = ()
@@ -62,17 +68,22 @@ class SecurityHeadersMiddleware:
             await self.app(scope, receive, send)
             return
 
+        hsts = self.hsts or scope.get("scheme") == "https"
+
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
                 headers = list(message.get("headers", []))
                 present = {k.lower() for k, _ in headers}
-                for key, value in SECURITY_HEADERS:
-                    if key not in present:
-                        headers.append((key, value))
-                if b"cache-control" not in present:
-                    headers.append((b"cache-control", b"no-store"))
-                if self.hsts or scope.get("scheme") == "https":
-                    headers.append((b"strict-transport-security", b"max-age=31536000"))
+                if present.isdisjoint(_GUARDED_NAMES):  # the usual case: add them all
+                    headers.extend(_ALL_GUARD_HEADERS)
+                else:
+                    for key, value in SECURITY_HEADERS:
+                        if key not in present:
+                            headers.append((key, value))
+                    if b"cache-control" not in present:
+                        headers.append(_NO_STORE)
+                if hsts:
+                    headers.append(_HSTS)
                 message["headers"] = headers
             await send(message)
 
