@@ -186,12 +186,16 @@ FROM tokens t LEFT JOIN token_freq f ON f.token = t.token
 
 def blocking_sql(spec: LinkageSpec, incremental: bool) -> str:
     """Candidate pairs (id_l < id_r) from shared rare tokens and exact keys."""
-    new_only = " AND (l.is_new OR r.is_new)" if incremental else ""
+    # (a full run pairs everything: no join to the records for their ``is_new``)
+    new_only = (
+        "\nJOIN records l ON l.id = a.id JOIN records r ON r.id = b.id\n"
+        "WHERE (l.is_new OR r.is_new) AND"
+        if incremental
+        else "\nWHERE"
+    )
     rules = [
         f"""SELECT a.id AS id_l, b.id AS id_r FROM tw a
-JOIN tw b ON a.token = b.token AND a.id < b.id
-JOIN records l ON l.id = a.id JOIN records r ON r.id = b.id
-WHERE a.n <= {int(spec.token_block_max)}{new_only}"""
+JOIN tw b ON a.token = b.token AND a.id < b.id{new_only} a.n <= {int(spec.token_block_max)}"""
     ]
     # Equality blocks pair every member with the first ``exact_block_cap`` members
     # (by id), not with all: a block of n costs n * cap pairs instead of n * n / 2,
@@ -209,7 +213,9 @@ JOIN (SELECT l.id, l.is_new, {key} AS k FROM records l WHERE {key} IS NOT NULL) 
   ON a.k = b.k AND a.id < b.id
 WHERE a.rn <= {cap}{new_pair}"""
         )
-    union = "\nUNION\n".join(rules)
+    # one de-duplication over all rules (``UNION`` would add a second hash table of
+    # every distinct pair under the outer ``DISTINCT``)
+    union = "\nUNION ALL\n".join(rules)
     return f"SELECT DISTINCT id_l, id_r FROM (\n{union}\n) AS u"
 
 
