@@ -48,6 +48,7 @@ def register(app: typer.Typer) -> None:
         import uvicorn
 
         from dualtrace.show.api.app import create_app
+        from dualtrace.show.api.http_protocol import HeadWithBodyProtocol
         from dualtrace.show.api.scoring_pool import default_scoring_workers
         from dualtrace.store.duckdb_store import Store, default_store_path
 
@@ -79,7 +80,7 @@ def register(app: typer.Typer) -> None:
             host=host,
             port=port,
             log_level="warning",
-            http="httptools",
+            http=HeadWithBodyProtocol,  # httptools, a response's head and body in one write
             loop="uvloop",
             access_log=False,
             server_header=False,
