@@ -25,7 +25,9 @@ with ratios to Splink. Usage::
 "time s" is each tool's own time from reading its input to clusters (evaluation
 excluded); "CPU s" is the CPU time of the case's whole process tree (evaluation
 included), steadier than time on a shared machine. DuckDB runs with a memory limit
-(``DUALTRACE_BENCH_DUCKDB_MEMORY``, default 5GB) and a spill directory for both tools.
+(``DUALTRACE_BENCH_DUCKDB_MEMORY``, default 5GB) and a spill directory for both tools;
+``DUALTRACE_BENCH_OURS_DUCKDB_MEMORY`` (e.g. 3GB) lowers our engine's own cap (it spills
+sooner; the result line names the cap).
 """
 
 from __future__ import annotations
@@ -55,6 +57,8 @@ CACHE = Path(
 )
 
 sys.path.insert(0, str(REPO))
+# DuckDB memory cap of our engine's connection (unset: the bench's shared setting)
+OURS_DUCKDB_MEMORY = os.environ.get("DUALTRACE_BENCH_OURS_DUCKDB_MEMORY") or None
 
 
 # --------------------------------------------------------------------------- data
@@ -238,7 +242,9 @@ def run_ours(dataset: str, engine_name: str, rows: int) -> dict[str, Any]:
         spec = TRADE_PARTY_SPEC
     prepared, cpu_prepared = time.monotonic(), _cpu_with_children()
     if engine_name == "duckdb":
-        engine: Any = DuckDBEngine(_duckdb_connection())
+        # our engine may cap its own connection lower than the bench's shared setting
+        # (DUALTRACE_BENCH_OURS_DUCKDB_MEMORY): a choice of ours, reported with the result
+        engine: Any = DuckDBEngine(_duckdb_connection(), memory_limit=OURS_DUCKDB_MEMORY)
     else:
         engine = SparkEngine(spark_session())
     linked_start = time.monotonic()
@@ -266,6 +272,8 @@ def run_ours(dataset: str, engine_name: str, rows: int) -> dict[str, Any]:
         "cpu_features": cpu_prepared - cpu_started,
         "cpu_steps": result.cpu_by_step,
     }
+    if engine_name == "duckdb" and OURS_DUCKDB_MEMORY:
+        out["duckdb_memory_limit"] = OURS_DUCKDB_MEMORY
     if plain_wanted:
         # the same links clustered as plain connected components (before the coherence
         # rule), for the comparison in the same run; after the timing, but it adds to

@@ -44,11 +44,20 @@ class DuckDBEngine:
     name = "duckdb"
 
     def __init__(
-        self, con: duckdb.DuckDBPyConnection | None = None, threads: int | None = None
+        self,
+        con: duckdb.DuckDBPyConnection | None = None,
+        threads: int | None = None,
+        memory_limit: str | None = None,
     ) -> None:
+        """``memory_limit`` (e.g. ``"3GB"``) caps DuckDB's buffers for this connection:
+        past it the blocking and feature joins spill to the connection's
+        ``temp_directory`` instead of growing (the process also holds its Python
+        objects, which the cap does not count)."""
         self.con = con if con is not None else duckdb.connect()
         if threads:
             self.con.execute(f"SET threads = {int(threads)}")
+        if memory_limit:
+            self.con.execute("SET memory_limit = ?", [memory_limit])
         self.con.execute("SET preserve_insertion_order = false")
 
     def register(self, name: str, table: pa.Table) -> None:
