@@ -59,3 +59,32 @@ def test_links_and_clusters_are_unchanged(
     assert result.links.column("id_l").type == pa.string()  # string ids again outside
     assert _digest(result.links) == LINKS
     assert _digest(result.clusters) == CLUSTERS
+
+
+class _RecordingEngine(DuckDBEngine):
+    """DuckDB that remembers the tables the pipeline creates."""
+
+    def __init__(self, pair_chunk: int | None) -> None:
+        super().__init__()
+        self.pair_chunk = pair_chunk
+        self.created: list[str] = []
+
+    def create(self, name: str, sql: str) -> None:
+        self.created.append(name)
+        super().create(name, sql)
+
+
+def test_an_engines_own_slice_size_overrides_the_specs(
+    features: tuple[pa.Table, pa.Table],
+) -> None:
+    # Spark slices by its own (larger) size; here DuckDB is given a smaller one than the
+    # spec's 500k: 70,792 pairs in 20k slices are four slices, and the results are equal
+    records, tokens = features
+    engine = _RecordingEngine(pair_chunk=20_000)
+    result, _ = run_linkage(engine, TRADE_PARTY_SPEC, records, tokens)
+    assert [n for n in engine.created if n.startswith("feats")] == [f"feats_{k}" for k in range(4)]
+    assert _digest(result.links) == LINKS
+    assert _digest(result.clusters) == CLUSTERS
+    default = _RecordingEngine(pair_chunk=None)
+    run_linkage(default, TRADE_PARTY_SPEC, records, tokens)
+    assert [n for n in default.created if n.startswith("feats")] == ["feats"]

@@ -26,6 +26,8 @@ class LinkageEngine(Protocol):
     """What the pipeline needs from an engine: tables in, SQL run, Arrow out."""
 
     name: str
+    # pairs per feature slice this engine prefers (None: the spec's ``pair_chunk``)
+    pair_chunk: int | None
 
     def register(self, name: str, table: pa.Table) -> None: ...
 
@@ -42,6 +44,7 @@ class DuckDBEngine:
     """Runs the pipeline in an in-memory DuckDB database (or a given connection)."""
 
     name = "duckdb"
+    pair_chunk: int | None = None  # the spec's slices bound DuckDB's working set
 
     def __init__(
         self,
@@ -109,16 +112,23 @@ def spark_session(
     return spark
 
 
+# Spark's feature slices: each slice is a dozen small jobs (scheduling, a checkpoint),
+# which is where Spark's time goes, while its shuffles spill on their own; DuckDB's
+# 500k slices bound a working set Spark does not need bounded the same way
+SPARK_PAIR_CHUNK = 4_000_000
+
+
 class SparkEngine:
     """Runs the pipeline on Spark; every created table is materialised and cached."""
 
     name = "spark"
 
-    def __init__(self, spark: SparkSession) -> None:
+    def __init__(self, spark: SparkSession, pair_chunk: int | None = SPARK_PAIR_CHUNK) -> None:
         # No Java UDF is registered: the pipeline compares names with Levenshtein, which
         # Spark has built in, so a session created elsewhere (without Splink's jar on its
         # class path, e.g. the graph engine's) runs the same SQL.
         self.spark = spark
+        self.pair_chunk = pair_chunk
         self._cached: dict[str, Any] = {}
 
     def register(self, name: str, table: pa.Table) -> None:

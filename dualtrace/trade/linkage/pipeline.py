@@ -219,6 +219,18 @@ WHERE a.rn <= {cap}{new_pair}"""
     return f"SELECT DISTINCT id_l, id_r FROM (\n{union}\n) AS u"
 
 
+def _exact_sum(weight: str) -> str:
+    """Sum of token weights (6 decimals) as an exact integer count of millionths.
+
+    A sum of doubles depends on the order of its terms, and that order is whatever the
+    engine's threads and partitions make it: Spark local[2] gave other clusters than
+    DuckDB at 100k records (P 0.9780250 vs 0.9780278) once a feature slice held every
+    pair. Integers add up the same in any order, and one division by 10^6 is correctly
+    rounded on both engines.
+    """
+    return f"CAST(sum(CAST(round({weight} * 1000000) AS BIGINT)) AS DOUBLE) / 1000000"
+
+
 def features_sql(spec: LinkageSpec, pairs_table: str) -> str:
     """Comparison levels (as codes) of every pair of ``pairs_table``.
 
@@ -229,7 +241,7 @@ def features_sql(spec: LinkageSpec, pairs_table: str) -> str:
     levels = ",\n  ".join(_level_case(c) for c in spec.comparisons)
     return f"""
 WITH overlap AS (
-  SELECT p.id_l, p.id_r, sum(a.w) AS shared_w
+  SELECT p.id_l, p.id_r, {_exact_sum("a.w")} AS shared_w
   FROM {pairs_table} p JOIN tw a ON a.id = p.id_l
   JOIN tw b ON b.id = p.id_r AND b.token = a.token
   GROUP BY p.id_l, p.id_r
@@ -262,7 +274,7 @@ def prepare(engine: LinkageEngine, params: LinkageParams) -> None:
     """Token weights and per-record total weights under the fixed frequencies."""
     engine.register("token_freq", params.token_freq)
     engine.create("tw", token_weights_sql(params.n_total))
-    engine.create("rw", "SELECT id, round(sum(w), 6) AS total_w FROM tw GROUP BY id")
+    engine.create("rw", f"SELECT id, {_exact_sum('w')} AS total_w FROM tw GROUP BY id")
 
 
 def token_frequencies(engine: LinkageEngine) -> tuple[int, pa.Table]:
@@ -335,7 +347,8 @@ def score(
     """Block, compare, (first time) estimate the model, score; creates ``links``."""
     engine.create("pairs", blocking_sql(spec, incremental))
     pairs = int(engine.scalar("SELECT count(*) FROM pairs") or 0)
-    chunks = max(1, min(spec.max_pair_slices, math.ceil(pairs / max(1, spec.pair_chunk))))
+    per_slice = engine.pair_chunk or spec.pair_chunk
+    chunks = max(1, min(spec.max_pair_slices, math.ceil(pairs / max(1, per_slice))))
     pieces = [f"feats_{k}" for k in range(chunks)] if chunks > 1 else ["feats"]
     if chunks == 1:
         engine.create("feats", features_sql(spec, "pairs"))
