@@ -12,15 +12,16 @@ Each worker is one forked process and one socket pair. The server writes a
 length-prefixed pickle of each call and may queue a second call behind the one a worker
 is scoring (:data:`PIPELINE_DEPTH`), so a worker that finishes finds its next call
 already in its socket instead of idling until the event loop is scheduled to hand it
-one (on a busy host that wait was most of a worker's idle time). Answers come back in
+one. Answers come back in
 the order the calls were sent, as a length and kind prefix and then the response body
 itself (no pickle: the body is already the JSON the client gets); one
 ``asyncio.Protocol`` per worker reads them and resolves each call's future. An earlier
 version used ``concurrent.futures.ProcessPoolExecutor``: its management thread, call
 queue and result pipe cost the server about 1 ms of CPU per request (5.1-5.3 against
 4.0-4.4 ms inline), more than the scoring it moved away; the next one (asyncio
-streams, one call at a time, a shielded task per call) about 0.05 ms per request more
-than this one.
+streams, one call at a time, a shielded task and a pickled answer per call) left each
+worker idle between calls until the event loop was scheduled, and cost the loop a task
+per call.
 
 Workers are forked at start-up, before the store is opened for writing and before the
 audit writer thread exists, so no lock or connection is copied half-held. A worker
