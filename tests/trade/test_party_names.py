@@ -35,3 +35,26 @@ def test_addresses_and_identifiers() -> None:
     )  # fmt: skip
     assert identifier_key("7701-234 567") == "7701234567"
     assert identifier_key(" ") is None
+
+
+def test_one_record_per_normalised_form_represented_by_a_known_string() -> None:
+    from dualtrace.trade.linkage.party_resolution import PartyString, party_features
+
+    def party(pid: str, name: str) -> PartyString:
+        return PartyString(pid, "trade", None, name, "Izhevsk", "RU", None, 1)
+
+    # two spellings of one form, and a third string of another name
+    strings = [party("p2", "OOO TSK Vektor"), party("p1", "TSK VEKTOR, OOO"),
+               party("p3", "Kupol IEMZ")]  # fmt: skip
+    fresh = party_features(strings, new=set(), workers=1)
+    assert fresh.duplicates == {"p2": "p1"}  # the smallest pid represents the form
+    # on an incremental run the already-linked string keeps representing it
+    later = party_features(strings, new={"p1", "p3"}, workers=1)
+    assert later.duplicates == {"p1": "p2"}
+    records = later.records.to_pylist()
+    assert [r["id"] for r in records] == ["p2", "p3"]
+    assert [r["is_new"] for r in records] == [False, True]
+    tokens = later.tokens.to_pylist()
+    vektor = [t["token"] for t in tokens if t["id"] == "p2"]
+    assert vektor == list(later.name_forms["OOO TSK Vektor"])
+    assert {t["id"] for t in tokens} == {"p2", "p3"}

@@ -296,11 +296,9 @@ def party_features(
     processes); representatives prefer already-linked pids."""
     name_forms, address_forms = normalise_distinct(strings, workers)
     groups: dict[tuple[str, str | None, str | None, str | None], list[PartyString]] = {}
-    token_of: dict[str, tuple[str, ...]] = {}
     ident_keys: dict[str, str | None] = {}
     for s in strings:
         tokens = name_forms[s.name]
-        token_of[s.pid] = tokens
         ident = None
         if s.identifier:
             ident = ident_keys.get(s.identifier)
@@ -319,8 +317,11 @@ def party_features(
     toks: list[str] = []
     duplicates: dict[str, str] = {}
     for (name_key, country, ident, address), members in groups.items():
-        known = [m.pid for m in members if m.pid not in new]
-        rep = min(known) if known else min(m.pid for m in members)
+        # the representative's tokens are its name's: no map from every pid to its
+        # tokens (one entry per party string, millions at 10M trade records)
+        known = [m for m in members if m.pid not in new]
+        head = min(known or members, key=lambda m: m.pid)
+        rep = head.pid
         for m in members:
             if m.pid != rep:
                 duplicates[m.pid] = rep
@@ -330,7 +331,7 @@ def party_features(
         idents.append(ident)
         addresses.append(address)
         is_new.append(rep in new)
-        for t in token_of[rep]:
+        for t in name_forms[head.name]:
             tok_ids.append(rep)
             toks.append(t)
     records = pa.Table.from_arrays(
