@@ -17,6 +17,12 @@ candidate tokens some query token can reach (exactly, as a joined compound or a 
 of one, within typo distance, as a learned translation, a shared rigour name symbol,
 or an initial). The other name features only subtract; the cheap non-name features
 are computed exactly and the address feature is bounded by its weight.
+
+The array bound is cheap but counts every query token as aligned. A candidate it
+leaves to be scored in full first gets :meth:`QueryBound.tight_bound`, which also
+charges the query tokens nothing in a candidate alias can pair with and bounds the
+name-information penalty from below: a third (batch) to three quarters (cutoff 0.5) of
+those candidates are then skipped without aligning, again changing no result.
 """
 
 from __future__ import annotations
@@ -24,6 +30,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 import numpy.typing as npt
@@ -43,6 +50,9 @@ EXACT_FEATURES: tuple[tuple[ft.Feature, float, float], ...] = (
     (ft.contact_match, 1.5, 0.0),
 )
 NAME_WEIGHT = 7.3
+INFO_WEIGHT = 2.2
+# Query tokens the reach masks of the tight bound can name (one bit each).
+MASK_TOKENS = 62
 ADDRESS_WEIGHT = 0.8
 # Summation order differs from the scorer's: keep the bound above it by more than
 # any float rounding difference.
@@ -105,6 +115,18 @@ def candidate_tokens(stats: tuple[NameStat, ...], weight: TokenWeight) -> Candid
     )
 
 
+@lru_cache(maxsize=256)
+def _typo_lengths(size: int) -> tuple[tuple[int, int], ...]:
+    """(length, edits allowed) of the tokens of 5+ letters a token of ``size`` letters
+    may be a typo of (the same for every query: computed once per size)."""
+    out: list[tuple[int, int]] = []
+    for n in range(max(5, size - ft.allowed_edits(size)), size + ft.allowed_edits(size) + 1):
+        limit = ft.allowed_edits(min(n, size))
+        if abs(n - size) <= limit:
+            out.append((n, limit))
+    return tuple(out)
+
+
 class QueryBound:
     """Per-query data for bounding any candidate's score (built once per query)."""
 
@@ -133,6 +155,42 @@ class QueryBound:
         self.symbols = frozenset(s for v in query.symbols.values() for s in v)
         self._reach: dict[str, bool] = {}
         self._plans: dict[int, tuple[tuple[str, int], ...]] = {}
+        self._query_stats = query_stats
+        self._translations = translations
+        self._prepared = False
+        self.bits: dict[str, int] | None = None
+
+    def _prepare(self) -> None:
+        """What the tight bound needs, built on its first use (many queries never
+        need it): one bit per distinct query token (sorted, so no sum's order follows
+        the hash seed) and each query name as (bit, weight, miss cost, person miss
+        cost) per token. Beyond MASK_TOKENS tokens the tight bound is not used."""
+        self._prepared = True
+        weight = self.weight
+        order = sorted(self.tokens)
+        if len(order) > MASK_TOKENS:
+            return
+        bits = self.bits = {t: 1 << j for j, t in enumerate(order)}
+        parts = []
+        for qs in self._query_stats:
+            if not qs.entry.tokens:
+                continue
+            row = []
+            for t in qs.entry.tokens:
+                miss = 2 * ft.miss_cost(t, weight)
+                patronymic = ft.PATRONYMIC_COST if ft.is_patronymic(t) else 1.0
+                row.append((bits[t], weight(t), miss, miss * patronymic))
+            parts.append(tuple(row))
+        self.name_parts: tuple[tuple[tuple[int, float, float, float], ...], ...] = tuple(parts)
+        translated_bits: dict[str, int] = {}
+        for t, bit in bits.items():
+            for e in self._translations.get(t, ()):
+                translated_bits[e] = translated_bits.get(e, 0) | bit
+        self._translated_bits = translated_bits
+        self._long_bits = tuple((t, b) for t, b in bits.items() if len(t) > 1)
+        self._masks: dict[str, int] = {}
+        self._symbol_masks: dict[frozenset[str], int] = {}
+        self._sides: dict[tuple[int, bool], tuple[tuple[float, float, float], ...]] = {}
 
     def _joined(self, tok: str, parts: int) -> bool:
         """Is ``tok`` 2..``parts`` query tokens run together (a query-side compound)?
@@ -165,17 +223,17 @@ class QueryBound:
             plan = self._plans[size] = self._plan(size)
         if not plan or tok.isdigit():
             return False
-        return any(raw_levenshtein_cutoff(q, tok, limit) <= limit for q, limit in plan)
+        # a plain loop: a generator per call cost as much as the Rust distances
+        for q, limit in plan:  # noqa: SIM110
+            if raw_levenshtein_cutoff(q, tok, limit) <= limit:
+                return True
+        return False
 
     def _plan(self, size: int) -> tuple[tuple[str, int], ...]:
         """(query token, edits allowed) pairs a candidate token of ``size`` letters
         could be a typo of: lengths within the allowed edits of the shorter."""
-        out: list[tuple[str, int]] = []
-        for n in range(max(5, size - ft.allowed_edits(size)), size + ft.allowed_edits(size) + 1):
-            limit = ft.allowed_edits(min(n, size))
-            if abs(n - size) <= limit:
-                out.extend((q, limit) for q in self.by_length.get(n, ()))
-        return tuple(out)
+        by_length = self.by_length
+        return tuple((q, limit) for n, limit in _typo_lengths(size) for q in by_length.get(n, ()))
 
     def _reachable(self, tok: str) -> bool:
         """Can some query token pair with this candidate token (symbols aside)?"""
@@ -191,6 +249,170 @@ class QueryBound:
             )
             self._reach[tok] = hit
         return hit
+
+    def _mask(self, tok: str) -> int:
+        """The query tokens that may pair with candidate token ``tok`` (0: none).
+
+        Non-zero exactly when :meth:`_reachable` is true, naming the query side of
+        each pairing it allows: equal, a learned translation, ``tok`` a part of a
+        query token (a candidate-side compound), within typo distance, or for a
+        query-side compound every query token inside ``tok`` (a superset of the
+        joined parts: more bits only loosen the bound).
+        """
+        m = self._masks.get(tok)
+        if m is None:
+            m = 0
+            bits = self.bits
+            if bits is not None and self._reachable(tok):
+                m = bits.get(tok, 0) | self._translated_bits.get(tok, 0)
+                for t, bit in self._long_bits:
+                    if tok in t:
+                        m |= bit
+                size = len(tok)
+                if size >= 5 and not tok.isdigit():
+                    plan = self._plans.get(size)
+                    if plan is None:
+                        plan = self._plans[size] = self._plan(size)
+                    for q, limit in plan:
+                        if raw_levenshtein_cutoff(q, tok, limit) <= limit:
+                            m |= bits[q]
+                if self._joined(tok, 3):
+                    for t, bit in bits.items():
+                        if t in tok:
+                            m |= bit
+            self._masks[tok] = m
+        return m
+
+    def _symbol_mask(self, syms: frozenset[str]) -> int:
+        """The query tokens sharing a rigour name symbol with ``syms``."""
+        m = self._symbol_masks.get(syms)
+        if m is None:
+            m = 0
+            bits = self.bits or {}
+            for q, qs in self.query.symbols.items():
+                if not qs.isdisjoint(syms):
+                    m |= bits.get(q, 0)
+            self._symbol_masks[syms] = m
+        return m
+
+    def _query_side(self, mask: int, person: bool) -> tuple[tuple[float, float, float], ...]:
+        """Per query name: (weight of its tokens in ``mask``, miss cost of the others,
+        the least name_information penalty in log-odds those aligned tokens allow)."""
+        key = (mask, person)
+        got = self._sides.get(key)
+        if got is None:
+            rows = []
+            for parts in self.name_parts:
+                aligned = missed = 0.0
+                for bit, w, cost, person_cost in parts:
+                    if bit & mask:
+                        aligned += w
+                    else:
+                        missed += person_cost if person else cost
+                info = aligned * min(1.0, aligned / ft.INFO_TARGET)
+                penalty = (
+                    INFO_WEIGHT * (ft.INFO_TARGET - info) / ft.INFO_TARGET
+                    if info < ft.INFO_TARGET
+                    else 0.0
+                )
+                rows.append((aligned, missed, penalty))
+            got = self._sides[key] = tuple(rows)
+        return got
+
+    def tight_bound(
+        self,
+        candidate: Record,
+        ct: CandidateTokens,
+        enough: float = math.inf,
+        rest: float | None = None,
+    ) -> float:
+        """A tighter upper bound on ``score_records(query, candidate).score``, for the
+        few candidates the array bound leaves to be scored in full.
+
+        Beyond :meth:`score_bound` it charges, per (query name, candidate alias),
+        the query tokens no token of the alias can pair with: each reachable
+        candidate token carries a bit mask of the query tokens that may pair with
+        it, OR-ed per alias. An alignment's score is then at most
+        ``(Aq + Ac) / (Aq + Ac + Uq + Uc)`` with ``Aq`` the masked query weight and
+        ``Uq`` the unmasked query tokens' miss costs. The matched information of the
+        best pair is at most ``f(Aq)`` with ``f(x) = x * min(1, x / INFO_TARGET)``
+        (superadditive, so joined pairs are covered), which bounds
+        :func:`~dualtrace.resolve.features.name_information`'s penalty from below;
+        initial pairs count the candidate's weight, so persons with query initials
+        get no penalty bound. The name features are 0 when nothing aligns, hence the
+        floor at 0.
+
+        ``rest`` is the log-odds of the features other than names when the caller
+        has them (:meth:`QueryBounds.score_bounds` keeps them per entity).
+        The caller only asks whether the bound reaches ``enough``: once it is known
+        to, the walk stops and returns a value at least ``enough`` (not the bound).
+        """
+        if not self._prepared:
+            self._prepare()
+        if self.bits is None:
+            return self.score_bound(candidate, ct)
+        query = self.query
+        if rest is None:
+            rest = BASE_LOG_ODDS
+            for func, pos, neg in EXACT_FEATURES:
+                value = func(query, candidate, _NO_CONTEXT).score
+                rest += value * (pos if value >= 0 else neg)
+            if query.addresses and candidate.addresses:
+                rest += ADDRESS_WEIGHT
+        rest += EPSILON
+        best = 0.0
+        if ct.discounts and self.name_parts:
+            # name value from which the rounded score certainly reaches ``enough``
+            target = (
+                math.log(enough / (1.0 - enough)) - rest + 1e-6 if 0.0 < enough < 1.0 else math.inf
+            )
+            person = query.is_person and candidate.is_person
+            initials = self.initials if person else frozenset()
+            c_symbols = candidate.symbols if (query.symbols and candidate.symbols) else None
+            symbols = self.symbols
+            bits = self.bits
+            costs = ct.person_costs if person else ct.costs
+            n_alias = len(ct.discounts)
+            reach_w = [0.0] * n_alias
+            unmatched = list(ct.alias_person_costs if person else ct.alias_costs)
+            masks = [0] * n_alias
+            mask_of = self._mask
+            for ti, tok in enumerate(ct.tokens):
+                m = mask_of(tok)
+                if initials and len(tok) > 1 and tok[0] in initials:
+                    m |= bits[tok[0]]
+                if c_symbols is not None:
+                    syms = c_symbols.get(tok)
+                    if syms and not symbols.isdisjoint(syms):
+                        m |= self._symbol_mask(syms)
+                if m:
+                    w, c = ct.weights[ti], costs[ti]
+                    for ai in ct.occurs[ti]:
+                        reach_w[ai] += w
+                        unmatched[ai] -= c
+                        masks[ai] |= m
+            factor = 2.0 if initials else 1.0
+            side = self._query_side
+            for ai in range(n_alias):
+                mask = masks[ai]
+                top = NAME_WEIGHT * ct.discounts[ai]
+                if not mask or top <= best:
+                    # nothing of the alias can align (value <= 0), or even a perfect
+                    # alignment would not beat the best so far
+                    continue
+                c_aligned = reach_w[ai] * factor
+                # unmatched is a difference of sums: clamp float residue at zero
+                c_missed = max(0.0, unmatched[ai] - EPSILON)
+                for q_aligned, q_missed, penalty in side(mask, person):
+                    aligned = q_aligned + c_aligned
+                    value = top * aligned / (aligned + q_missed + c_missed)
+                    if not initials:
+                        value -= penalty
+                    if value > best:
+                        best = value
+                if best >= target:
+                    break
+        return round(1.0 / (1.0 + math.exp(-(rest + best))), 4)
 
     def name_bound(self, candidate: Record, ct: CandidateTokens) -> float:
         """An upper bound on the name_match feature's value for ``candidate``."""
@@ -307,6 +529,17 @@ def _ranges(
 class QueryBounds(QueryBound):
     """:class:`QueryBound` for many candidates at once, over :class:`BoundArrays`."""
 
+    def __init__(
+        self,
+        query: Record,
+        query_stats: tuple[NameStat, ...],
+        weight: TokenWeight,
+        translations: Mapping[str, frozenset[str]],
+    ) -> None:
+        super().__init__(query, query_stats, weight, translations)
+        # entity -> log-odds of the exactly computed non-name features, for tight_bound
+        self.rests: dict[int, float] = {}
+
     def score_bounds(
         self, candidates: Sequence[Record], entities: Sequence[int], arrays: BoundArrays
     ) -> list[float]:
@@ -374,13 +607,18 @@ class QueryBounds(QueryBound):
                 names[has] = np.maximum.reduceat(ub, starts)
         out: list[float] = []
         checks = self._exact_features()
-        for cand, nb in zip(candidates, names.tolist(), strict=True):
+        rests = self.rests
+        for ent, cand, nb in zip(entities, candidates, names.tolist(), strict=True):
             total = BASE_LOG_ODDS + NAME_WEIGHT * nb
+            rest = BASE_LOG_ODDS
             for func, pos, neg in checks:
                 value = func(query, cand, _NO_CONTEXT).score
                 total += value * (pos if value >= 0 else neg)
+                rest += value * (pos if value >= 0 else neg)
             if query.addresses and cand.addresses:
                 total += ADDRESS_WEIGHT
+                rest += ADDRESS_WEIGHT
+            rests[ent] = rest
             out.append(round(1.0 / (1.0 + math.exp(-(total + EPSILON))), 4))
         return out
 

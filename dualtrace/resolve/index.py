@@ -421,6 +421,7 @@ class ScreeningIndex:
         all_stats = self.name_stats
         found = self.candidates(query, candidates, datasets)
         bounded: list[tuple[float, int]] = []
+        qb: QueryBounds | None = None
         if len(found) <= limit and cutoff <= 0:
             # every candidate with a score fits in the list: bounds could skip none
             bounded = [(1.0, idx) for idx in found]
@@ -439,9 +440,17 @@ class ScreeningIndex:
         scores: list[float] = []  # scores of ``results``, highest first
         q_pairs = pair_table(q_stats, self.weight, as_query=True) if bounded else None
         for ub, idx in bounded:
-            if len(scores) >= limit and ub < scores[limit - 1]:
+            full = len(scores) >= limit
+            if full and ub < scores[limit - 1]:
                 break
             rec = records[idx]
+            if qb is not None and (full or cutoff > 0):
+                # a tighter bound, worth its cost only for a candidate about to be
+                # scored that must beat the list's last score or the cutoff
+                needed = max(cutoff, scores[limit - 1]) if full else cutoff
+                tight = qb.tight_bound(rec, self._bound_tokens(idx), needed, qb.rests.get(idx))
+                if tight <= 0 or tight < needed:
+                    continue
             ctx = self.context(q_stats, all_stats[idx], q_pairs, self._pair_table(idx))
             score = score_records(query, rec, ctx, threshold, check_schema)
             if score.score >= cutoff and score.score > 0:

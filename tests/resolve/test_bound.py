@@ -56,7 +56,7 @@ def _exhaustive(
 
 
 def test_bound_is_never_below_the_score(corpus_index: ScreeningIndex, shared_data: Path) -> None:
-    checked = tight = 0
+    checked = tight = tightened = 0
     arrays = corpus_index._bounds()
     for data in _queries(corpus_index, shared_data):
         query = corpus_index.query_record(data)
@@ -76,14 +76,23 @@ def test_bound_is_never_below_the_score(corpus_index: ScreeningIndex, shared_dat
             rec = corpus_index.records[idx]
             ctx = corpus_index.context(q_stats, corpus_index.name_stats[idx])
             score = score_records(query, rec, ctx).score
-            bound = qb.score_bound(rec, corpus_index._bound_tokens(idx))
+            ct = corpus_index._bound_tokens(idx)
+            bound = qb.score_bound(rec, ct)
+            tighter = qb.tight_bound(rec, ct)
             assert bound >= score, (data, rec.id, bound, score)
             assert bound_many >= score, (data, rec.id, bound_many, score)
+            assert tighter >= score, (data, rec.id, tighter, score)
+            # asked only whether it reaches a level, it answers alike
+            for enough in (score, 0.5, 0.7):
+                assert (qb.tight_bound(rec, ct, enough) >= enough) == (tighter >= enough)
             checked += 1
             tight += bound_many - score < 0.05
+            tightened += tighter < bound_many - 0.05
     # the bound must also be useful: close to the score for a real share of pairs
     assert checked > 500
     assert tight > checked // 20
+    # and the query-side charges must cut the bound well below the array bound often
+    assert tightened > checked // 10
 
 
 @pytest.mark.parametrize(("limit", "cutoff"), [(1, 0.0), (5, 0.5), (10, 0.0)])
@@ -97,3 +106,17 @@ def test_match_returns_what_scoring_every_candidate_returns(
             for r in corpus_index.match(query, limit=limit, cutoff=cutoff)
         ]
         assert got == _exhaustive(corpus_index, query, limit, cutoff), data
+
+
+def test_bound_weights_are_the_scorers() -> None:
+    """The bounds copy the scorer's weights: a drift would make them inadmissible."""
+    from dualtrace.resolve import bound
+    from dualtrace.resolve import features as ft
+    from dualtrace.resolve.scorer import FEATURES
+
+    weights = {func: (pos, neg) for func, pos, neg in FEATURES}
+    assert weights[ft.name_match][0] == bound.NAME_WEIGHT
+    assert weights[ft.name_information][1] == bound.INFO_WEIGHT
+    assert weights[ft.address_match][0] == bound.ADDRESS_WEIGHT
+    for func, pos, neg in bound.EXACT_FEATURES:
+        assert weights[func] == (pos, neg)
