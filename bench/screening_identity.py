@@ -5,7 +5,8 @@ quality sets' queries (bench/screening_quality.py: UN positives untreated and tr
 the first N rows of both negatives files, the EU Cyrillic/Han held-out names) through
 ``ScreeningIndex.match`` under the settings the interfaces use -- ``limit=10,
 cutoff=0`` (quality bench), ``limit=5, cutoff=0.5`` (``POST /match`` defaults) and
-``limit=1, cutoff=0`` (batch screening) -- and writes each query's (entity id, score,
+``limit=1, cutoff=0`` (batch screening), ``limit=10, cutoff=0`` over 50 candidates of
+any schema (``GET /search``) -- and writes each query's (entity id, score,
 match) lists to a JSON file, with the CPU seconds spent in ``match``.
 
 Run it once with the code before a change and once after, on one frozen index (a
@@ -38,14 +39,16 @@ from bench.screening_corpus import (
     read_rows,
 )
 from dualtrace.names.romanize import has_cyrillic, has_han
-from dualtrace.resolve.index import ScreeningIndex
+from dualtrace.resolve.index import CANDIDATES, ScreeningIndex
 from dualtrace.store import Store
 
-# (label, limit, cutoff) as the quality bench, POST /match and batch screening call match
-SETTINGS: tuple[tuple[str, int, float], ...] = (
-    ("limit10", 10, 0.0),
-    ("api5", 5, 0.5),
-    ("batch1", 1, 0.0),
+# (label, limit, cutoff, candidates, check_schema) as the quality bench, POST /match,
+# batch screening and GET /search (50 candidates, any schema) call match
+SETTINGS: tuple[tuple[str, int, float, int, bool], ...] = (
+    ("limit10", 10, 0.0, CANDIDATES, True),
+    ("api5", 5, 0.5, CANDIDATES, True),
+    ("batch1", 1, 0.0, CANDIDATES, True),
+    ("search10", 10, 0.0, 50, False),
 )
 
 
@@ -71,15 +74,23 @@ def quality_queries(
     return out
 
 
-def dump(index: ScreeningIndex, negatives: int) -> dict[str, Any]:
+def dump(index: ScreeningIndex, negatives: int, labels: set[str]) -> dict[str, Any]:
     queries = quality_queries(index, negatives)
-    results: dict[str, list[list[list[Any]]]] = {label: [] for label, _, _ in SETTINGS}
+    settings = [s for s in SETTINGS if s[0] in labels]
+    results: dict[str, list[list[list[Any]]]] = {s[0]: [] for s in settings}
     seconds: dict[str, float] = {}
-    for label, limit, cutoff in SETTINGS:
+    for label, limit, cutoff, candidates, check_schema in settings:
         started = time.process_time()
         for data, datasets in queries:
             rec = index.query_record(data)
-            found = index.match(rec, limit=limit, cutoff=cutoff, datasets=datasets)
+            found = index.match(
+                rec,
+                limit=limit,
+                cutoff=cutoff,
+                datasets=datasets,
+                candidates=candidates,
+                check_schema=check_schema,
+            )
             results[label].append([[r.record.id, r.score.score, r.score.match] for r in found])
         seconds[label] = time.process_time() - started
     return {"queries": len(queries), "seconds": seconds, "results": results}
@@ -92,7 +103,9 @@ def compare(a_path: Path, b_path: Path) -> int:
         print(f"different query counts: {a['queries']} vs {b['queries']}")
         return 1
     bad = 0
-    for label, _, _ in SETTINGS:
+    for label in (s[0] for s in SETTINGS):
+        if label not in a["results"] or label not in b["results"]:
+            continue
         pairs = zip(a["results"][label], b["results"][label], strict=True)
         diffs = [i for i, (x, y) in enumerate(pairs) if x != y]
         sa, sb = a["seconds"][label], b["seconds"][label]
@@ -114,6 +127,11 @@ def main() -> None:
     parser.add_argument("--negatives", type=int, default=2000, help="rows per negatives file")
     parser.add_argument("-o", "--output", type=Path, help="write the results dump here")
     parser.add_argument("--compare", type=Path, nargs=2, metavar=("BEFORE", "AFTER"))
+    parser.add_argument(
+        "--settings",
+        default=",".join(s[0] for s in SETTINGS),
+        help="comma-separated settings to dump (default: all)",
+    )
     args = parser.parse_args()
     if args.compare:
         raise SystemExit(compare(*args.compare))
@@ -128,7 +146,7 @@ def main() -> None:
             pickle.dump(index, fh, protocol=pickle.HIGHEST_PROTOCOL)
         print(f"index of {len(index):,} entities written to {args.freeze}")
     if args.output:
-        out = dump(index, args.negatives)
+        out = dump(index, args.negatives, set(args.settings.split(",")))
         args.output.write_bytes(orjson.dumps(out))
         secs = ", ".join(f"{k} {v:.1f}" for k, v in out["seconds"].items())
         print(f"{out['queries']:,} queries -> {args.output} (match() CPU s: {secs})")
