@@ -29,6 +29,13 @@ def test_synth_load_resolve_summary_export(tmp_path: Path, shared_data: Path) ->
     assert loaded["rows_loaded"] == 400 and loaded["rows_quarantined"] == 0
     run = json.loads(_run("trade", "resolve", "--store", store, "--json"))
     assert run["mode"] == "full" and run["clusters"] < run["names"]
+    # the same full run with DuckDB's buffers capped: same parties and links
+    capped = json.loads(
+        _run("trade", "resolve", "--full", "--memory-limit", "64MB", "--store", store, "--json")
+    )
+    assert {k: capped[k] for k in ("names", "pairs", "links", "clusters")} == {
+        k: run[k] for k in ("names", "pairs", "links", "clusters")
+    }
     summary = json.loads(_run("trade", "summary", "--store", store, "--json", "--limit", "5"))
     assert summary["lines"] == 400
     assert {t["tier"] for t in summary["tiers"]} >= {"TIER_1", "none"}
@@ -42,6 +49,21 @@ def test_synth_load_resolve_summary_export(tmp_path: Path, shared_data: Path) ->
     )
     assert len(rows) == loaded["parties"]
     assert all(r["party_id"].startswith("tp-") for r in rows)
+
+
+def test_bad_memory_limit_is_one_line_error(tmp_path: Path) -> None:
+    store = str(tmp_path / "s.duckdb")
+    for args, message in (
+        (["--memory-limit", "lots"], "field '--memory-limit': 'lots' is not a memory size"),
+        (
+            ["--memory-limit", "1GB", "--engine", "spark"],
+            "field '--memory-limit': applies to --engine",
+        ),
+    ):
+        result = runner.invoke(app, ["trade", "resolve", "--store", store, *args])
+        assert result.exit_code != 0
+        assert isinstance(result.exception, InputError)
+        assert str(result.exception).startswith(message), str(result.exception)
 
 
 def test_synth_help_says_it_is_synthetic() -> None:

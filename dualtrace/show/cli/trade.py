@@ -30,12 +30,41 @@ SparkMasterOpt = Annotated[
 ]
 
 
-def _engine(name: str, master: str) -> LinkageEngine:
+MemoryLimitOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--memory-limit",
+        help="Cap DuckDB's buffers (e.g. 2GB); past it the joins spill to a temporary "
+        "directory instead of growing. DuckDB engine only.",
+    ),
+]
+
+
+def _engine(name: str, master: str, memory_limit: str | None = None) -> LinkageEngine:
     """The linkage engine named on the command line."""
+    import tempfile
+
+    import duckdb
+
     from dualtrace.trade.linkage.engines import DuckDBEngine, SparkEngine, spark_session
 
+    if memory_limit is not None and name != "duckdb":
+        raise InputError("applies to --engine duckdb only", field="--memory-limit")
     if name == "duckdb":
-        return DuckDBEngine()
+        if memory_limit is None:
+            return DuckDBEngine()
+        con = duckdb.connect()
+        con.execute(
+            "SET temp_directory = ?", [str(Path(tempfile.gettempdir()) / "dualtrace-spill")]
+        )
+        try:
+            return DuckDBEngine(con, memory_limit=memory_limit)
+        except duckdb.Error as exc:
+            con.close()
+            raise InputError(
+                f"{memory_limit!r} is not a memory size DuckDB understands (e.g. 2GB, 500MB)",
+                field="--memory-limit",
+            ) from exc
     if name == "spark":
         return SparkEngine(spark_session(master))
     raise InputError(f"unknown engine {name!r}; use duckdb or spark", field="--engine")
@@ -121,16 +150,16 @@ def resolve_cmd(
         bool, typer.Option("--no-lists", help="Do not link to list entities in the store.")
     ] = False,
     spark_master: SparkMasterOpt = "local[2]",
+    memory_limit: MemoryLimitOpt = None,
     store: StoreOpt = None,
     json: JsonOpt = False,
 ) -> None:
     """Resolve trade parties to each other and to list entities (incremental by default)."""
     from dualtrace.trade.linkage.party_resolution import resolve_parties
 
+    linkage_engine = _engine(engine, spark_master, memory_limit)
     with Store.open(store) as st:
-        run = resolve_parties(
-            st, _engine(engine, spark_master), full=full, include_lists=not no_lists
-        )
+        run = resolve_parties(st, linkage_engine, full=full, include_lists=not no_lists)
     if json:
         print_json(run.to_dict())
         return
