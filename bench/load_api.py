@@ -758,6 +758,19 @@ def main() -> None:
         asyncio.set_event_loop_policy(uvloop.EventLoopPolicy())
     results: list[PhaseResult] = []
 
+    def phase(
+        base: str,
+        clients: int,
+        name: str,
+        pid: int,
+        memory_every: float = 0.0,
+        mix: Mix = Mix(0.7, 0.2, 0.1),
+    ) -> PhaseResult:
+        """One timed phase against the server at ``base`` (same queries, same length)."""
+        return asyncio.run(
+            drive(base, key, names, ids, clients, args.seconds, name, pid, memory_every, mix)
+        )
+
     port = free_port()
     server = start_server(source, port, workers)
     try:
@@ -769,22 +782,7 @@ def main() -> None:
         asyncio.run(drive(base, key, names, ids, 2, 3, "warm-up"))
         for mix in args.mix or [Mix.parse(DEFAULT_MIX)]:
             name = "screening" if mix.label == "match" else "steady"
-            results.append(
-                asyncio.run(
-                    drive(
-                        base,
-                        key,
-                        names,
-                        ids,
-                        args.clients,
-                        args.seconds,
-                        name,
-                        server.pid,
-                        args.memory_every,
-                        mix,
-                    )
-                )
-            )
+            results.append(phase(base, args.clients, name, server.pid, args.memory_every, mix))
     finally:
         server.terminate()
         server.wait(timeout=60)
@@ -797,20 +795,7 @@ def main() -> None:
         try:
             base = f"http://127.0.0.1:{port}"
             asyncio.run(drive(base, key, names, ids, 2, 3, "warm-up"))
-            results.append(
-                asyncio.run(
-                    drive(
-                        base,
-                        key,
-                        names,
-                        ids,
-                        args.overload_clients,
-                        args.seconds,
-                        "overload",
-                        server.pid,
-                    )
-                )
-            )
+            results.append(phase(base, args.overload_clients, "overload", server.pid))
             alive = httpx.get(f"{base}/healthz", timeout=5).status_code == 200
         finally:
             server.terminate()
