@@ -158,6 +158,9 @@ class QueryBound:
         self._query_stats = query_stats
         self._translations = translations
         self._prepared = False
+        # entity -> log-odds of the exactly computed non-name features: filled by
+        # QueryBounds.score_bounds, reused by tight_bound instead of computing them again
+        self.rests: dict[int, float] = {}
         self.bits: dict[str, int] | None = None
 
     def _prepare(self) -> None:
@@ -528,17 +531,6 @@ def _ranges(
 
 class QueryBounds(QueryBound):
     """:class:`QueryBound` for many candidates at once, over :class:`BoundArrays`."""
-
-    def __init__(
-        self,
-        query: Record,
-        query_stats: tuple[NameStat, ...],
-        weight: TokenWeight,
-        translations: Mapping[str, frozenset[str]],
-    ) -> None:
-        super().__init__(query, query_stats, weight, translations)
-        # entity -> log-odds of the exactly computed non-name features, for tight_bound
-        self.rests: dict[int, float] = {}
 
     def score_bounds(
         self, candidates: Sequence[Record], entities: Sequence[int], arrays: BoundArrays
