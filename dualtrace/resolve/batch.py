@@ -18,7 +18,7 @@ from typing import Any
 import orjson
 
 from dualtrace.errors import InputError
-from dualtrace.resolve.index import ScreeningIndex
+from dualtrace.resolve.index import ScreeningIndex, settle_heap
 from dualtrace.resolve.records import get_schema
 from dualtrace.resolve.scorer import DEFAULT_THRESHOLD
 from dualtrace.sources.base import read_text
@@ -189,8 +189,14 @@ def screen_rows(
     datasets: frozenset[str] | None = None,
     on_row: Callable[[], None] | None = None,
 ) -> Iterator[dict[str, Any]]:
-    """Output rows: ``limit`` best candidates per input row (one empty row if none)."""
+    """Output rows: ``limit`` best candidates per input row (one empty row if none).
+
+    The heap is settled first (:func:`~dualtrace.resolve.index.settle_heap`): a batch
+    is thousands of queries against an index the garbage collector would otherwise
+    keep walking.
+    """
     get_schema(default_schema)
+    settle_heap()
     for line, row in rows:
         qid, data = row_query(row, mapping, default_schema)
         names = data["properties"].get("name")
