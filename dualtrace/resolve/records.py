@@ -84,19 +84,32 @@ def name_symbols(names: list[str]) -> dict[str, frozenset[str]]:
     rigour tags person-name parts with the ids of the names they spell, in any script
     (محمد and Mohamed share Muhammad's ids; Александр and Alexander share one), which
     bridges transliterations that edit distance cannot.
+
+    Each name is analysed on its own (rigour does not consolidate across names here,
+    so the union is what one call over all of them returns) and remembered: the index
+    build analyses every list name, and batches repeat names.
     """
-    if not names:
-        return {}
+    out: dict[str, frozenset[str]] = {}
+    for name in names:
+        for key, ids in _name_symbols(name):
+            have = out.get(key)
+            out[key] = ids if have is None else have | ids
+    return out
+
+
+@lru_cache(maxsize=131072)
+def _name_symbols(name: str) -> tuple[tuple[str, frozenset[str]], ...]:
+    """One name's (token key, NAME symbol ids) in the order rigour tags them."""
     out: dict[str, set[str]] = {}
-    for name in analyze_names(NameTypeTag.PER, names, consolidate=False, phonetics=False):
-        for span in name.spans:
+    for analysed in analyze_names(NameTypeTag.PER, [name], consolidate=False, phonetics=False):
+        for span in analysed.spans:
             if span.symbol.category != SymbolCategory.NAME:
                 continue
             for part in span.parts:
                 key = token_key(part.form)
                 if key:
                     out.setdefault(key, set()).add(span.symbol.id)
-    return {k: frozenset(v) for k, v in out.items()}
+    return tuple((k, frozenset(v)) for k, v in out.items())
 
 
 def _phone(value: str) -> str | None:
