@@ -167,6 +167,7 @@ def person_spec() -> Any:
         ),
         token_block_max=40,
         threshold=0.95,
+        name_sim_floor=0.75,  # the "similar" level's, the lowest above
     )
 
 

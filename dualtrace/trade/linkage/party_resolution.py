@@ -55,9 +55,12 @@ TRADE_PARTY_SPEC = LinkageSpec(
                 # one typo in a short name (kaliope / kalipe, feniks / fenks: the
                 # Levenshtein ratio is 0.83-0.86 and no token is shared), or a
                 # transposition in a longer one (grupo kiniab / gruop kiniab)
+                # (the length test first: a distance is at least the length
+                # difference, and most pairs here fail on that alone)
                 Level(
                     "typo",
                     "least(length(name_key_l), length(name_key_r)) >= 5 AND "
+                    "abs(length(name_key_l) - length(name_key_r)) <= 2 AND "
                     "levenshtein(name_key_l, name_key_r) <= "
                     "CASE WHEN least(length(name_key_l), length(name_key_r)) >= 8 "
                     "THEN 2 ELSE 1 END",
@@ -88,6 +91,8 @@ TRADE_PARTY_SPEC = LinkageSpec(
                 Level("same", "address_key_l = address_key_r", 0.55),
                 Level(
                     "similar",
+                    "abs(length(address_key_l) - length(address_key_r)) <= "
+                    "0.15 * greatest(length(address_key_l), length(address_key_r)) AND "
                     "levenshtein(address_key_l, address_key_r) <= "
                     "0.15 * greatest(length(address_key_l), length(address_key_r))",
                     0.2,
@@ -117,6 +122,7 @@ TRADE_PARTY_SPEC = LinkageSpec(
     token_block_max=60,
     threshold=0.95,
     link_floor=0.5,
+    name_sim_floor=0.75,  # the "similar" level's, the lowest above
 )
 
 LIST_SCHEMATA = ("Company", "Organization", "LegalEntity", "PublicBody")
