@@ -120,3 +120,71 @@ def test_bound_weights_are_the_scorers() -> None:
     assert weights[ft.address_match][0] == bound.ADDRESS_WEIGHT
     for func, pos, neg in bound.EXACT_FEATURES:
         assert weights[func] == (pos, neg)
+
+
+def test_top_pairs_array_sums_rank_as_the_dict(
+    corpus_index: ScreeningIndex, shared_data: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Long multi-form names sum shared-token weights in an array: the same pairs come
+    out, in the same order, as from the per-pair dict (forced either way here)."""
+    from dualtrace.resolve import features as ft
+
+    large = compared = 0
+    for data in _queries(corpus_index, shared_data)[::2]:
+        query = corpus_index.query_record(data)
+        q_pairs = ft.pair_table(name_stats(query, corpus_index.weight), corpus_index.weight, True)
+        for idx in corpus_index.candidates(query):
+            c_pairs = corpus_index._pair_table(idx)
+            monkeypatch.setattr(ft, "ARRAY_PAIR_SUMS", 10**9)
+            by_dict = ft._top_pairs(q_pairs, c_pairs)
+            monkeypatch.setattr(ft, "ARRAY_PAIR_SUMS", -1)
+            assert ft._top_pairs(q_pairs, c_pairs) == by_dict, data
+            compared += 1
+            shared = [t for t in q_pairs.order if t in c_pairs.aliases]
+            work = sum(len(q_pairs.aliases[t]) * len(c_pairs.aliases[t]) for t in shared)
+            large += work > ft.ARRAY_PAIR_SUMS
+    assert compared > 500
+    assert large > 0  # real queries reach the array path on their own
+
+
+def _joined_everywhere(tokens: frozenset[str], tok: str, parts: int) -> bool:
+    """Is ``tok`` 2..``parts`` query tokens run together? (every split tried)"""
+    for n in range(1, len(tok)):
+        head, rest = tok[:n], tok[n:]
+        if head in tokens and (
+            rest in tokens or (parts > 2 and _joined_everywhere(tokens, rest, parts - 1))
+        ):
+            return True
+    return False
+
+
+def test_reach_shortcuts_change_no_answer(
+    corpus_index: ScreeningIndex, shared_data: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The compound test's first-letters check and the typo test's pigeonhole check
+    only skip work: over every candidate token of real queries, the same answers as
+    trying every split and every edit distance."""
+    from dualtrace.resolve import bound
+
+    fuzzy_hits = joined_hits = 0
+    for data in _queries(corpus_index, shared_data)[::4]:
+        query = corpus_index.query_record(data)
+        q_stats = name_stats(query, corpus_index.weight)
+        tokens = {
+            t
+            for idx in corpus_index.candidates(query)
+            for cs in corpus_index.name_stats[idx]
+            for t in cs.entry.tokens
+        }
+        always = QueryBound(query, q_stats, corpus_index.weight, {})
+        never = QueryBound(query, q_stats, corpus_index.weight, {})
+        for tok in sorted(tokens):
+            monkeypatch.setattr(bound, "PIGEONHOLE_PLAN", -1)
+            fuzzy = always._fuzzy(tok)
+            monkeypatch.setattr(bound, "PIGEONHOLE_PLAN", 10**9)
+            assert fuzzy == never._fuzzy(tok), (data, tok)
+            joined = always._joined(tok, 3)
+            assert joined == _joined_everywhere(always.tokens, tok, 3), (data, tok)
+            fuzzy_hits += fuzzy
+            joined_hits += joined
+    assert fuzzy_hits > 0 and joined_hits > 0
