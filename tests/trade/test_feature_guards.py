@@ -35,7 +35,7 @@ def _levels(spec: LinkageSpec, names: list[str], pairs: list[tuple[int, int]]) -
         "tw",
         pa.table(
             {"id": pa.array([], pa.int64()), "token": pa.array([], pa.string()),
-             "n": pa.array([], pa.int64()), "w": pa.array([], pa.float64())}
+             "n": pa.array([], pa.int64()), "wi": pa.array([], pa.int64())}
         ),
     )  # fmt: skip
     engine.register(

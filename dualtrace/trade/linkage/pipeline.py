@@ -180,11 +180,19 @@ def _weight_case(params: LinkageParams, comparison: Comparison) -> str:
 
 
 def token_weights_sql(n_total: int) -> str:
-    """Inverse-frequency weight of each record token under the fixed frequency table."""
+    """Inverse-frequency weight of each record token under the fixed frequency table.
+
+    The weight (6 decimals) is kept as its integer count of millionths ``wi``, the
+    form every sum of weights takes (:func:`_exact_sum`): converted once per record
+    token here rather than once per pair and shared token in the features (Spark
+    rounds a double through a decimal, a profile's hot spot).
+    """
     return f"""
-SELECT t.id, t.token, coalesce(f.n, 1) AS n,
-       round(ln(1.0 + {float(n_total)!r} / coalesce(f.n, 1)), 6) AS w
-FROM tokens t LEFT JOIN token_freq f ON f.token = t.token
+SELECT id, token, n, CAST(round(w * 1000000) AS BIGINT) AS wi FROM (
+  SELECT t.id, t.token, coalesce(f.n, 1) AS n,
+         round(ln(1.0 + {float(n_total)!r} / coalesce(f.n, 1)), 6) AS w
+  FROM tokens t LEFT JOIN token_freq f ON f.token = t.token
+) AS weighted
 """
 
 
@@ -223,8 +231,8 @@ WHERE a.rn <= {cap}{new_pair}"""
     return f"SELECT DISTINCT id_l, id_r FROM (\n{union}\n) AS u"
 
 
-def _exact_sum(weight: str) -> str:
-    """Sum of token weights (6 decimals) as an exact integer count of millionths.
+def _exact_sum(millionths: str) -> str:
+    """Sum of token weights given as integer counts of millionths, as a double.
 
     A sum of doubles depends on the order of its terms, and that order is whatever the
     engine's threads and partitions make it: Spark local[2] gave other clusters than
@@ -232,7 +240,7 @@ def _exact_sum(weight: str) -> str:
     pair. Integers add up the same in any order, and one division by 10^6 is correctly
     rounded on both engines.
     """
-    return f"CAST(sum(CAST(round({weight} * 1000000) AS BIGINT)) AS DOUBLE) / 1000000"
+    return f"CAST(sum({millionths}) AS DOUBLE) / 1000000"
 
 
 def _name_sim_guard(spec: LinkageSpec) -> str:
@@ -265,7 +273,7 @@ def features_sql(spec: LinkageSpec, pairs_table: str) -> str:
     guard = _name_sim_guard(spec)
     return f"""
 WITH overlap AS (
-  SELECT p.id_l, p.id_r, {_exact_sum("a.w")} AS shared_w
+  SELECT p.id_l, p.id_r, {_exact_sum("a.wi")} AS shared_w
   FROM {pairs_table} p JOIN tw a ON a.id = p.id_l
   JOIN tw b ON b.id = p.id_r AND b.token = a.token
   GROUP BY p.id_l, p.id_r
@@ -298,7 +306,7 @@ def prepare(engine: LinkageEngine, params: LinkageParams) -> None:
     """Token weights and per-record total weights under the fixed frequencies."""
     engine.register("token_freq", params.token_freq)
     engine.create("tw", token_weights_sql(params.n_total))
-    engine.create("rw", f"SELECT id, {_exact_sum('w')} AS total_w FROM tw GROUP BY id")
+    engine.create("rw", f"SELECT id, {_exact_sum('wi')} AS total_w FROM tw GROUP BY id")
 
 
 def token_frequencies(engine: LinkageEngine) -> tuple[int, pa.Table]:
