@@ -9,7 +9,6 @@ without touching the screening code.
 
 from __future__ import annotations
 
-import gc
 import importlib
 import inspect
 from collections.abc import AsyncIterator
@@ -20,7 +19,7 @@ from typing import Any
 from fastapi import FastAPI
 
 from dualtrace import __version__
-from dualtrace.resolve.index import ScreeningIndex, load_or_build
+from dualtrace.resolve.index import ScreeningIndex, load_or_build, settle_heap
 from dualtrace.security.http_auth import SecurityConfig
 from dualtrace.show.api.auth_routes import secure_store_app
 from dualtrace.show.api.scoring_pool import ScoringPool, scoring_workers_from_env
@@ -83,8 +82,7 @@ def create_app(
         # collection walks: 0.7-1.4 s per gen-2 pass on this host, a pause that lands in
         # some request's latency. Frozen, they are out of the collector's sight (and
         # scoring workers forked below keep sharing their pages).
-        gc.collect()
-        gc.freeze()
+        settle_heap()
         if workers > 0:
             app.state.scoring_pool = ScoringPool(app.state.screening, workers)
         try:
