@@ -31,7 +31,10 @@ each step so both engines make the same decisions.
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
 import math
+import sys
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -701,6 +704,24 @@ def register_inputs(
     engine.register("prior_links", _with_ranks(prior.cast(prior_schema), ("id_l", "id_r"), ids))
 
 
+def release_freed_memory() -> None:
+    """Hand memory the process has freed back to the operating system.
+
+    Building the party features allocates and frees hundreds of megabytes of Python
+    objects and Arrow buffers; glibc's heap and Arrow's mimalloc pool keep freed pages
+    mapped, so the process stays that large for the whole linkage, beside the engine
+    (a Spark driver JVM, or DuckDB's buffers). At 1M generated trade records, after
+    the features were built and dropped, this took the Python process from 0.65 to
+    0.39 GB. Elsewhere than on glibc there is nothing to trim and only Arrow's pool is
+    released.
+    """
+    pa.default_memory_pool().release_unused()
+    if sys.platform.startswith("linux"):
+        # musl or another libc has no malloc_trim
+        with contextlib.suppress(OSError, AttributeError):
+            ctypes.CDLL("libc.so.6").malloc_trim(0)
+
+
 def link_registered(
     engine: LinkageEngine,
     spec: LinkageSpec,
@@ -716,6 +737,7 @@ def link_registered(
     """
     import time
 
+    release_freed_memory()  # what the caller built the inputs with, before heavy steps
     timings: dict[str, float] = {}
     cpu: dict[str, float] = {}
     t0, c0 = time.monotonic(), time.process_time()
