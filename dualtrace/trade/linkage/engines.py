@@ -106,13 +106,6 @@ def spark_session(
         .config("spark.sql.shuffle.partitions", str(int(partitions)))
         .config("spark.ui.enabled", "false")
         .config("spark.sql.execution.arrow.pyspark.enabled", "true")
-        # the pipeline joins millions of pairs to tables of a few megabytes (records,
-        # token weights): adaptive execution may then hash-join on the small side
-        # (and broadcast it when tiny) instead of sorting both sides; partitions above
-        # these sizes keep the sort-merge join, which spills. At 300k generated trade
-        # records the features took 61-69 s instead of 104 (load 3.4)
-        .config("spark.sql.adaptive.maxShuffledHashJoinLocalMapThreshold", "64m")
-        .config("spark.sql.adaptive.autoBroadcastJoinThreshold", "32m")
         .getOrCreate()
     )
     spark.sparkContext.setLogLevel("ERROR")
