@@ -11,6 +11,7 @@ from __future__ import annotations
 import dataclasses
 
 import pyarrow as pa
+import pytest
 
 from dualtrace.trade.linkage.engines import DuckDBEngine
 from dualtrace.trade.linkage.pipeline import Comparison, Level, LinkageSpec, features_sql
@@ -63,3 +64,13 @@ def test_guarded_and_unguarded_features_agree() -> None:
     assert _levels(SPEC, names, pairs) == _levels(unguarded, names, pairs)
     assert "abs(length" in features_sql(SPEC, "pairs")
     assert "abs(length" not in features_sql(unguarded, "pairs")
+
+
+def test_a_spec_whose_level_reads_below_the_floor_is_refused() -> None:
+    low = Comparison(
+        "name_level",
+        (Level("close", "name_sim >= 0.6", 0.5), Level("different", "TRUE", 0.5)),
+    )
+    with pytest.raises(ValueError, match=r"name_level/close reads name_sim 0\.6"):
+        LinkageSpec(columns=("name_key",), comparisons=(low,), name_sim_floor=0.75)
+    assert LinkageSpec(columns=("name_key",), comparisons=(low,), name_sim_floor=0.6)

@@ -34,6 +34,7 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import math
+import re
 import sys
 from dataclasses import dataclass, field
 from typing import Any
@@ -98,6 +99,23 @@ class LinkageSpec:
     # record tables again, so beyond ~16M pairs the slices grow instead (the 10M run,
     # 61.9M pairs, used 31 slices of 2M)
     max_pair_slices: int = 32
+
+    def __post_init__(self) -> None:
+        # a level reading a similarity below the floor would silently never fire for
+        # the pairs the guard skips: refuse such a spec rather than change its links
+        for comparison in self.comparisons:
+            for level in comparison.levels:
+                for value in _NAME_SIM_BOUND.findall(level.sql):
+                    if float(value) < self.name_sim_floor:
+                        raise ValueError(
+                            f"level {comparison.name}/{level.label} reads name_sim "
+                            f"{value}, below the spec's name_sim_floor "
+                            f"{self.name_sim_floor}"
+                        )
+
+
+# ``name_sim >= 0.85`` / ``name_sim > 0.85`` in a level's SQL: the similarity it reads
+_NAME_SIM_BOUND = re.compile(r"name_sim\s*>=?\s*([0-9]*\.?[0-9]+)")
 
 
 @dataclass
