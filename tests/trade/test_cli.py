@@ -59,6 +59,11 @@ def test_bad_memory_limit_is_one_line_error(tmp_path: Path) -> None:
             ["--memory-limit", "1GB", "--engine", "spark"],
             "field '--memory-limit': applies to --engine",
         ),
+        # refused before a Spark session is started
+        (
+            ["--engine", "spark", "--spark-memory", "2 GB"],
+            "field '--spark-memory': '2 GB' is not a Spark memory size",
+        ),
     ):
         result = runner.invoke(app, ["trade", "resolve", "--store", store, *args])
         assert result.exit_code != 0

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 from typing import Annotated
 
@@ -28,6 +29,16 @@ SparkMasterOpt = Annotated[
         help="Spark master URL for --engine spark (default local[2]).",
     ),
 ]
+SparkMemoryOpt = Annotated[
+    str,
+    typer.Option(
+        "--spark-memory",
+        envvar="DUALTRACE_SPARK_MEMORY",
+        help="Spark driver memory for --engine spark (e.g. 4g; default 2g). Raise it for "
+        "millions of trade records: the links come back through the driver.",
+    ),
+]
+_SPARK_MEMORY = re.compile(r"^[1-9][0-9]*[kmgt]?$", re.IGNORECASE)
 
 
 MemoryLimitOpt = Annotated[
@@ -40,7 +51,9 @@ MemoryLimitOpt = Annotated[
 ]
 
 
-def _engine(name: str, master: str, memory_limit: str | None = None) -> LinkageEngine:
+def _engine(
+    name: str, master: str, memory_limit: str | None = None, spark_memory: str = "2g"
+) -> LinkageEngine:
     """The linkage engine named on the command line."""
     import tempfile
 
@@ -66,7 +79,12 @@ def _engine(name: str, master: str, memory_limit: str | None = None) -> LinkageE
                 field="--memory-limit",
             ) from exc
     if name == "spark":
-        return SparkEngine(spark_session(master))
+        if not _SPARK_MEMORY.match(spark_memory):
+            raise InputError(
+                f"{spark_memory!r} is not a Spark memory size (e.g. 2g, 4096m)",
+                field="--spark-memory",
+            )
+        return SparkEngine(spark_session(master, memory=spark_memory))
     raise InputError(f"unknown engine {name!r}; use duckdb or spark", field="--engine")
 
 
@@ -150,6 +168,7 @@ def resolve_cmd(
         bool, typer.Option("--no-lists", help="Do not link to list entities in the store.")
     ] = False,
     spark_master: SparkMasterOpt = "local[2]",
+    spark_memory: SparkMemoryOpt = "2g",
     memory_limit: MemoryLimitOpt = None,
     store: StoreOpt = None,
     json: JsonOpt = False,
@@ -157,7 +176,7 @@ def resolve_cmd(
     """Resolve trade parties to each other and to list entities (incremental by default)."""
     from dualtrace.trade.linkage.party_resolution import resolve_parties
 
-    linkage_engine = _engine(engine, spark_master, memory_limit)
+    linkage_engine = _engine(engine, spark_master, memory_limit, spark_memory)
     with Store.open(store) as st:
         run = resolve_parties(st, linkage_engine, full=full, include_lists=not no_lists)
     if json:
@@ -194,6 +213,7 @@ def summary_cmd(
     limit: Annotated[int, typer.Option("--limit", help="Rows per view.")] = 20,
     engine: EngineOpt = "duckdb",
     spark_master: SparkMasterOpt = "local[2]",
+    spark_memory: SparkMemoryOpt = "2g",
     store: StoreOpt = None,
     json: JsonOpt = False,
 ) -> None:
@@ -203,7 +223,7 @@ def summary_cmd(
     from dualtrace.trade.summary import trade_summary
 
     with Store.open(store, read_only=True) as st:
-        eng = None if engine == "duckdb" else _engine(engine, spark_master)
+        eng = None if engine == "duckdb" else _engine(engine, spark_master, None, spark_memory)
         data = trade_summary(st, eng, limit)
     if json:
         print_json(data)
