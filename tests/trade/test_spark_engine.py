@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 
 from dualtrace.store import Store
+from dualtrace.trade.linkage import pipeline
 from dualtrace.trade.linkage.engines import DuckDBEngine, SparkEngine, spark_session, to_spark_sql
 from dualtrace.trade.linkage.party_resolution import (
     TRADE_PARTY_SPEC,
@@ -62,10 +63,12 @@ def test_duckdb_and_spark_produce_the_same_clusters(spark: Any, small_store: Sto
 
 
 def test_features_in_slices_give_the_same_links_on_both_engines(
-    spark: Any, small_store: Store
+    spark: Any, small_store: Store, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # the feature step split into hash slices of the pairs (as at 1M+ records): each
-    # engine hashes differently, the rows and the clusters are still the same
+    # engine hashes differently, the rows and the clusters are still the same; the
+    # links come back from Spark in several id ranges too (as at 1M+ records)
+    monkeypatch.setattr(pipeline, "FETCH_ROWS", 50)
     features = party_features(_trade_strings(small_store), set())
     records, tokens = features.records, features.tokens
     whole, _ = run_linkage(DuckDBEngine(), TRADE_PARTY_SPEC, records, tokens)

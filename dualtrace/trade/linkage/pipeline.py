@@ -639,6 +639,55 @@ def _with_ranks(table: pa.Table, columns: tuple[str, ...], ids: pa.Array) -> pa.
     return table.filter(pa.array(known)) if not known.all() else table
 
 
+# rows of links one engine query returns at most (see :func:`fetch_in_slices`)
+FETCH_ROWS = 2_000_000
+_FETCH_BUCKETS = 256  # rank ranges counted to place the slices' bounds
+
+
+def fetch_in_slices(
+    engine: LinkageEngine,
+    source: str,
+    columns: str,
+    n: int,
+    ordered: bool = False,
+    rows: int | None = None,
+) -> pa.Table:
+    """``SELECT columns FROM source`` in slices of at most about ``rows`` rows, by
+    ranges of ``id_l`` (a record rank in ``[0, n)``), concatenated.
+
+    One query for millions of links makes Spark's driver hold every task's result in
+    its block manager at once; at 1M generated trade records (4.8M links) a 2 GB
+    driver lost one (``TaskResultLost``). Ranges of ``id_l`` split the rows exactly
+    on every engine, and each slice is small enough to arrive whole. The bounds come
+    from a count of rows per rank range, so they follow the rows (``id_l < id_r``
+    puts more links on low ranks). With ``ordered`` each slice is sorted by
+    ``(id_l, id_r)``, so the whole result is. ``rows`` defaults to :data:`FETCH_ROWS`.
+    """
+    rows = rows or FETCH_ROWS
+    width = max(1, math.ceil(n / _FETCH_BUCKETS))
+    counted = engine.arrow(
+        f"SELECT CAST(floor(id_l / {width}) AS BIGINT) AS b, count(*) AS c FROM {source} GROUP BY 1"
+    )
+    per_bucket = dict(
+        zip(counted.column("b").to_pylist(), counted.column("c").to_pylist(), strict=True)
+    )
+    order = " ORDER BY id_l, id_r" if ordered else ""
+    bounds: list[tuple[int, int]] = []
+    start, held = 0, 0
+    for bucket in range(_FETCH_BUCKETS):
+        held += int(per_bucket.get(bucket, 0))
+        if held >= rows:
+            bounds.append((start, (bucket + 1) * width))
+            start, held = (bucket + 1) * width, 0
+    if held or not bounds:
+        bounds.append((start, _FETCH_BUCKETS * width))
+    pieces = [
+        engine.arrow(f"SELECT {columns} FROM {source} WHERE id_l >= {lo} AND id_l < {hi}{order}")
+        for lo, hi in bounds
+    ]
+    return pa.concat_tables(pieces) if len(pieces) > 1 else pieces[0]
+
+
 def cluster(engine: LinkageEngine, threshold: float, coherence: float) -> np.ndarray:
     """Cluster label (smallest member's rank) of every record rank, from ``links`` and
     prior links, by :func:`coherent_cluster_labels`: links at ``threshold`` or above
@@ -650,9 +699,12 @@ def cluster(engine: LinkageEngine, threshold: float, coherence: float) -> np.nda
     rather than as SQL, identically for every engine.
     """
     n = int(engine.scalar("SELECT count(*) FROM records") or 0)
-    kept = engine.arrow(
-        "SELECT id_l, id_r, match_weight, probability FROM links "
-        "UNION ALL SELECT id_l, id_r, match_weight, probability FROM prior_links"
+    kept = fetch_in_slices(
+        engine,
+        "(SELECT id_l, id_r, match_weight, probability FROM links "
+        "UNION ALL SELECT id_l, id_r, match_weight, probability FROM prior_links) AS k",
+        "id_l, id_r, match_weight, probability",
+        n,
     )
     left = np.asarray(kept.column("id_l").to_numpy(), np.int32)
     right = np.asarray(kept.column("id_r").to_numpy(), np.int32)
@@ -773,11 +825,21 @@ def link_registered(
     cpu.update(prepare=c1 - c0, score=c2 - c1, cluster=c3 - c2)
     ids = engine.arrow("SELECT id FROM record_ids ORDER BY rid").column("id").combine_chunks()
     clusters = pa.table({"id": ids, "cluster_id": ids.take(pa.array(labels))})
-    named = ", ".join(_level_label(c) for c in spec.comparisons)
-    links = engine.arrow(
-        f"SELECT id_l, id_r, match_weight, probability, {named} FROM links "
-        f"{'ORDER BY id_l, id_r' if fetch_links else 'LIMIT 0'}"
+    levels = ", ".join(c.name for c in spec.comparisons)
+    columns = f"id_l, id_r, match_weight, probability, {levels}"
+    links = (
+        fetch_in_slices(engine, "links", columns, len(ids), ordered=True)
+        if fetch_links
+        else engine.arrow(f"SELECT {columns} FROM links LIMIT 0")
     )
+    for comparison in spec.comparisons:
+        # level codes back to their labels here, on one byte a row, rather than as
+        # strings in the engine's result (which Spark's driver has to hold)
+        labels = pa.array(_level_labels(comparison), pa.string())
+        codes = pc.cast(links.column(comparison.name), pa.int32())
+        links = links.set_column(
+            links.schema.get_field_index(comparison.name), comparison.name, labels.take(codes)
+        )
     for name in ("id_l", "id_r"):
         ranks = pc.cast(links.column(name), pa.int32())
         links = links.set_column(links.schema.get_field_index(name), name, ids.take(ranks))
