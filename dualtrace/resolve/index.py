@@ -371,24 +371,31 @@ class ScreeningIndex:
         hits = np.concatenate(parts) if len(parts) > 1 else parts[0]
         sizes = np.fromiter((len(p) for p in parts), dtype=np.int64, count=len(parts))
         amount = np.repeat(np.array(amounts), sizes)
-        # Each reached entity's sum, and where it was first reached (the tie-break), by
-        # sorting the hits (np.unique) rather than walking arrays the size of the index
-        # (np.full / minimum.at / flatnonzero over every entity: slower even when a
-        # query hits more entities than the index holds). bincount over the inverse
-        # adds each entity's amounts in hit order, as over the hits: the same floats.
-        uniq, first, inverse = np.unique(hits, return_index=True, return_inverse=True)
-        reached: npt.NDArray[np.intp] = uniq.astype(np.intp)
-        evidence = np.bincount(inverse, weights=amount)
+        # Each reached entity's sum: one bincount over the hits into an array the size
+        # of the index, adding each entity's amounts in hit order (the same floats as a
+        # per-entity loop); amounts are positive, so the reached entities are those
+        # with a positive sum. No sort of all the hits (np.unique over them was 8% of a
+        # batch; flatnonzero over the float sums themselves would be slower still).
+        n = len(self.records)
+        sums = np.bincount(hits, weights=amount, minlength=n)
+        reached: npt.NDArray[np.intp] = np.flatnonzero(sums > 0)
+        evidence = sums[reached]
         if datasets is not None:
             wanted = arrays.in_datasets(reached, datasets, self.records)
-            reached, evidence, first = reached[wanted], evidence[wanted], first[wanted]
+            reached, evidence = reached[wanted], evidence[wanted]
             if not len(reached):
                 return []
         if len(reached) > limit:
             # only entities at or above the limit-th best sum (ties included) can rank
             cut = len(evidence) - limit
             keep = evidence >= np.partition(evidence, cut)[cut]
-            reached, evidence, first = reached[keep], evidence[keep], first[keep]
+            reached, evidence = reached[keep], evidence[keep]
+        # Where each of those few was first reached (the tie-break), sorting only their
+        # own hits: ``first`` lines up with ``reached`` (both in entity order).
+        marked = np.zeros(n, dtype=bool)
+        marked[reached] = True
+        at = np.flatnonzero(marked[hits])
+        first = at[np.unique(hits[at], return_index=True)[1]]
         order = np.lexsort((first, -evidence))[:limit]
         if not len(order):
             return []
