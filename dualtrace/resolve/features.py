@@ -15,6 +15,7 @@ import math
 from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
 from functools import cache, lru_cache
+from typing import NamedTuple
 
 import numpy as np
 from rigour.addresses import normalize_address
@@ -26,25 +27,34 @@ from dualtrace.resolve.records import NameEntry, Record
 TokenWeight = Callable[[str], float]
 
 
-@dataclass(frozen=True, slots=True)
-class FtResult:
-    """A feature's value in [-1, 1] (negative = evidence against) and a detail text."""
+class FtResult(NamedTuple):
+    """A feature's value in [-1, 1] (negative = evidence against) and a detail text.
+
+    A named tuple rather than a frozen dataclass: every scored pair makes a dozen,
+    and a tuple is built several times faster; it is as immutable.
+    """
 
     score: float
     detail: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class TokenPair:
+# The result of a feature with nothing to say (shared: results are immutable).
+NO_EVIDENCE = FtResult(0.0)
+
+
+class TokenPair(NamedTuple):
+    """Two aligned tokens, how they were paired and how alike they are (a named
+    tuple: every alignment makes several, and tuples are built fastest)."""
+
     query: str
     candidate: str
     similarity: float
     how: str
 
 
-@dataclass(frozen=True, slots=True)
-class Alignment:
-    """How two token sequences line up, weighted by token rarity."""
+class Alignment(NamedTuple):
+    """How two token sequences line up, weighted by token rarity (a named tuple:
+    built for every aligned name pair, most of them never explained)."""
 
     score: float
     pairs: tuple[TokenPair, ...]
@@ -573,7 +583,7 @@ def name_information(query: Record, candidate: Record, ctx: Context) -> FtResult
     """Penalty when the matched name words are too few or too common to identify anyone."""
     nm = ctx.best_names(query, candidate)
     if nm is None:
-        return FtResult(0.0)
+        return NO_EVIDENCE
     info = nm.alignment.matched_weight
     if info >= INFO_TARGET:
         return FtResult(0.0, f"matched words carry {info:.1f} nats of information")
@@ -587,7 +597,7 @@ def single_token_name(query: Record, candidate: Record, ctx: Context) -> FtResul
     """Penalty when the best name match rests on a single short or common word."""
     nm = ctx.best_names(query, candidate)
     if nm is None or len(nm.alignment.pairs) != 1:
-        return FtResult(0.0)
+        return NO_EVIDENCE
     pair = nm.alignment.pairs[0]
     tok = pair.candidate
     rare = ctx.weight(tok) >= 0.8 * ctx.max_weight
@@ -665,18 +675,18 @@ def _loosely_same(a: str, b: str) -> bool:
 def name_conflict(query: Record, candidate: Record, ctx: Context) -> FtResult:
     """Penalty when both person names keep parts the other lacks (different given names)."""
     if not (query.is_person and candidate.is_person):
-        return FtResult(0.0)
+        return NO_EVIDENCE
     nm = ctx.best_names(query, candidate)
     if nm is None or not nm.alignment.pairs:
-        return FtResult(0.0)
+        return NO_EVIDENCE
     al = nm.alignment
     q_left = [t for t in al.query_left if not is_patronymic(t) and t not in NAME_PARTICLES]
     c_left = [t for t in al.candidate_left if not is_patronymic(t) and t not in NAME_PARTICLES]
     if not q_left or not c_left:
-        return FtResult(0.0)
+        return NO_EVIDENCE
     conflicting = [q for q in q_left if not any(_loosely_same(q, c) for c in c_left)]
     if not conflicting:
-        return FtResult(0.0)
+        return NO_EVIDENCE
     # one conflicting part of a three-part name is a different person; of a five-part
     # name (Arabic nasab, extra honorifics) it is weaker evidence
     share = len(conflicting) / (len(al.pairs) + len(al.query_left))
@@ -694,7 +704,7 @@ def weak_alias(query: Record, candidate: Record, ctx: Context) -> FtResult:
     """Penalty when the best name is a weak alias (the list itself says it is unreliable)."""
     nm = ctx.best_names(query, candidate)
     if nm is None or not nm.candidate.weak:
-        return FtResult(0.0)
+        return NO_EVIDENCE
     return FtResult(-1.0, f"'{nm.candidate.form.text}' is a weak alias")
 
 
@@ -702,18 +712,18 @@ def legal_form_mismatch(query: Record, candidate: Record, ctx: Context) -> FtRes
     """Legal forms of the matched names differ (e.g. LLC vs JSC)."""
     nm = ctx.best_names(query, candidate)
     if nm is None:
-        return FtResult(0.0)
+        return NO_EVIDENCE
     ql = nm.query.form.legal_forms - {"co", "corp"}
     cl = nm.candidate.form.legal_forms - {"co", "corp"}
     if ql and cl and not (ql & cl):
         return FtResult(-1.0, f"{'/'.join(sorted(ql))} vs {'/'.join(sorted(cl))}")
-    return FtResult(0.0)
+    return NO_EVIDENCE
 
 
 def identifier_match(query: Record, candidate: Record, ctx: Context) -> FtResult:
     """An identifier (INN, OGRN, USCC, LEI, IMO, SWIFT, registration no.) is the same."""
     if not query.identifiers or not candidate.identifiers:
-        return FtResult(0.0)
+        return NO_EVIDENCE
     cand = {i.value: i for i in candidate.identifiers}
     for ident in query.identifiers:
         other = cand.get(ident.value)
@@ -722,27 +732,27 @@ def identifier_match(query: Record, candidate: Record, ctx: Context) -> FtResult
         if ident.kind or other.kind:
             return FtResult(1.0, f"{ident.value} ({ident.kind or other.kind}, check digits valid)")
         return FtResult(0.7, f"{ident.value} (no check-digit scheme to validate it)")
-    return FtResult(0.0)
+    return NO_EVIDENCE
 
 
 def identifier_mismatch(query: Record, candidate: Record, ctx: Context) -> FtResult:
     """Both sides give a validated identifier of the same kind, and none agree."""
     if not query.identifiers or not candidate.identifiers:
-        return FtResult(0.0)
+        return NO_EVIDENCE
     cvals = {i.value for i in candidate.identifiers}
     if any(i.value in cvals for i in query.identifiers):
-        return FtResult(0.0)
+        return NO_EVIDENCE
     ckinds = {i.kind: i.value for i in candidate.identifiers if i.kind}
     for ident in query.identifiers:
         if ident.kind and ident.kind in ckinds:
             return FtResult(-1.0, f"{ident.kind} {ident.value} vs {ckinds[ident.kind]}")
-    return FtResult(0.0)
+    return NO_EVIDENCE
 
 
 def country_match(query: Record, candidate: Record, ctx: Context) -> FtResult:
     """Countries (nationality, jurisdiction, address country) agree, or conflict."""
     if not query.countries or not candidate.countries:
-        return FtResult(0.0)
+        return NO_EVIDENCE
     common = query.countries & candidate.countries
     if common:
         return FtResult(1.0, "shared: " + ", ".join(sorted(common)))
@@ -759,7 +769,7 @@ def _years(dates: frozenset[str]) -> set[str]:
 def date_match(query: Record, candidate: Record, ctx: Context) -> FtResult:
     """Birth or incorporation dates agree (full date, or year), or conflict."""
     if not query.dates or not candidate.dates:
-        return FtResult(0.0)
+        return NO_EVIDENCE
     # sorted: which of several compatible dates the explanation names must not follow
     # set iteration order (the hash seed)
     qd, cd = sorted(query.dates), sorted(candidate.dates)
@@ -778,13 +788,13 @@ def date_match(query: Record, candidate: Record, ctx: Context) -> FtResult:
         if gap <= 1:
             return FtResult(0.2, f"years within one: {sorted(qy)} / {sorted(cy)}")
         return FtResult(-1.0, f"{', '.join(qd)} vs {', '.join(cd)}")
-    return FtResult(0.0)
+    return NO_EVIDENCE
 
 
 def address_match(query: Record, candidate: Record, ctx: Context) -> FtResult:
     """An address shares most of its words with a candidate address."""
     if not query.addresses or not candidate.addresses:
-        return FtResult(0.0)
+        return NO_EVIDENCE
     best = 0.0
     detail = None
     for qa in query.addresses:
@@ -799,7 +809,7 @@ def address_match(query: Record, candidate: Record, ctx: Context) -> FtResult:
             if overlap > best:
                 best, detail = overlap, f"'{qa}' ~ '{ca}'"
     if best < 0.5:
-        return FtResult(0.0)
+        return NO_EVIDENCE
     return FtResult(best, detail)
 
 
@@ -813,7 +823,7 @@ def contact_match(query: Record, candidate: Record, ctx: Context) -> FtResult:
         common = q & c
         if common:
             return FtResult(1.0, f"same {label}: {sorted(common)[0]}")
-    return FtResult(0.0)
+    return NO_EVIDENCE
 
 
 Feature = Callable[[Record, Record, Context], FtResult]

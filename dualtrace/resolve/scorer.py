@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from dualtrace.resolve import features as ft
-from dualtrace.resolve.features import Context, Feature
+from dualtrace.resolve.features import Context, Feature, FtResult
 from dualtrace.resolve.records import Record
 
 NAME = "dualtrace-v1"
@@ -65,13 +65,38 @@ class FeatureScore:
         }
 
 
-@dataclass(frozen=True, slots=True)
 class MatchScore:
-    """A scored query/candidate pair: probability, decision and reasons."""
+    """A scored query/candidate pair: probability, decision and reasons.
 
-    score: float
-    match: bool
-    features: tuple[FeatureScore, ...]
+    The per-feature explanations (:class:`FeatureScore`) are built from the features'
+    raw results when first read (``features``, ``reasons``, ``to_dict``), not when
+    the pair is scored: the matcher scores more candidates than it returns (a batch
+    returns one of about three), and the explanation objects of the others were a
+    tenth of its time. The explanations are the same whenever they are built.
+    """
+
+    __slots__ = ("_features", "_results", "match", "score")
+
+    def __init__(
+        self,
+        score: float,
+        match: bool,
+        features: tuple[FeatureScore, ...] | None = None,
+        results: tuple[FtResult, ...] | None = None,
+    ) -> None:
+        self.score = score
+        self.match = match
+        # ``results`` line up with FEATURES; explanations are built from them on demand
+        self._features = features
+        self._results = results
+
+    @property
+    def features(self) -> tuple[FeatureScore, ...]:
+        """Each feature's value, contribution and explanation, in FEATURES order."""
+        if self._features is None:
+            self._features = _explained(self._results or ())
+            self._results = None
+        return self._features
 
     @property
     def reasons(self) -> list[str]:
@@ -87,6 +112,35 @@ class MatchScore:
             "reasons": self.reasons,
             "features": {f.name: f.to_dict() for f in self.features},
         }
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, MatchScore):
+            return NotImplemented
+        return (self.score, self.match, self.features) == (other.score, other.match, other.features)
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return f"MatchScore(score={self.score!r}, match={self.match!r}, features={self.features!r})"
+
+    def __getstate__(self) -> tuple[float, bool, tuple[FeatureScore, ...]]:
+        return (self.score, self.match, self.features)
+
+    def __setstate__(self, state: tuple[float, bool, tuple[FeatureScore, ...]]) -> None:
+        self.score, self.match, self._features = state
+        self._results = None
+
+
+def _explained(results: tuple[FtResult, ...]) -> tuple[FeatureScore, ...]:
+    """The FeatureScores of the features' results (in FEATURES order), with the same
+    contributions the score was summed from."""
+    out = []
+    for (func, pos, neg), res in zip(FEATURES, results, strict=True):
+        contribution = res.score * (pos if res.score >= 0 else neg)
+        out.append(
+            FeatureScore(func.__name__, res.score, contribution, ft.explain(func), res.detail)
+        )
+    return tuple(out)
 
 
 def _sigmoid(x: float) -> float:
@@ -109,19 +163,15 @@ def score_records(
             "The query and the candidate are different kinds of entity",
             f"{query.schema.name} vs {candidate.schema.name}",
         )
-        return MatchScore(0.0, False, (reason,))
+        return MatchScore(0.0, False, features=(reason,))
     total = BASE_LOG_ODDS
-    results: list[FeatureScore] = []
+    results = []
     for func, pos, neg in FEATURES:
         res = func(query, candidate, ctx)
-        weight = pos if res.score >= 0 else neg
-        contribution = res.score * weight
-        total += contribution
-        results.append(
-            FeatureScore(func.__name__, res.score, contribution, ft.explain(func), res.detail)
-        )
+        total += res.score * (pos if res.score >= 0 else neg)
+        results.append(res)
     score = round(_sigmoid(total), 4)
-    return MatchScore(score, score >= threshold, tuple(results))
+    return MatchScore(score, score >= threshold, results=tuple(results))
 
 
 def feature_docs() -> dict[str, str]:
