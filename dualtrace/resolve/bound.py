@@ -285,6 +285,30 @@ class QueryBound:
             self._reach[tok] = hit
         return hit
 
+    def _reach_all(self, words: list[str]) -> list[bool]:
+        """:meth:`_reachable` for many tokens in one loop (the array bound asks for
+        every distinct token of every retrieved candidate): the same tests in the same
+        order, with the cheap exits of :meth:`_fuzzy` (under 5 letters) and
+        :meth:`_joined` (no query token's first letters) taken before the call."""
+        known = self._reach
+        tokens, translated, haystack = self.tokens, self.translated, self.haystack
+        starts, initials = self.starts, self.initials
+        fuzzy, joined = self._fuzzy, self._joined
+        out: list[bool] = []
+        for tok in words:
+            hit = known.get(tok)
+            if hit is None:
+                hit = (
+                    tok in tokens
+                    or tok in translated
+                    or tok in haystack
+                    or (len(tok) >= 5 and fuzzy(tok))
+                    or ((tok[:2] in starts or tok[:1] in initials) and joined(tok, 3))
+                )
+                known[tok] = hit
+            out.append(hit)
+        return out
+
     def _mask(self, tok: str) -> int:
         """The query tokens that may pair with candidate token ``tok`` (0: none).
 
@@ -586,10 +610,9 @@ class QueryBounds(QueryBound):
             tok = arrays.occ_token[occ]
             uniq, inverse = np.unique(tok, return_inverse=True)
             words = arrays.tokens
-            reachable = self._reachable
-            reach = np.fromiter(
-                (reachable(words[t]) for t in uniq.tolist()), dtype=bool, count=len(uniq)
-            )[inverse]
+            reach = np.array(self._reach_all([words[t] for t in uniq.tolist()]), dtype=bool)[
+                inverse
+            ]
             person_ents = np.fromiter(
                 (query.is_person and c.is_person for c in candidates),
                 dtype=bool,
