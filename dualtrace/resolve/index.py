@@ -22,6 +22,7 @@ from bisect import insort
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
+from itertools import chain
 from pathlib import Path
 from typing import Any
 
@@ -301,24 +302,26 @@ class ScreeningIndex:
         return cached
 
     def _fuzzy_lookup(self, tok: str) -> list[tuple[str, float]]:
-        seen: set[str] = set()
-        out = []
         spread = allowed_edits(len(tok))
         buckets = [
             table.get((key, n), ())
             for n in range(len(tok) - spread, len(tok) + spread + 1)
             for table, key in ((self._prefix, tok[:3]), (self._suffix, tok[-3:]))
         ]
-        for bucket in buckets:
-            for other in bucket:
-                if other in seen or other == tok:
-                    continue
-                seen.add(other)
-                # cheap Rust edit distance first; the full similarity only for hits
-                if raw_levenshtein_cutoff(tok, other, spread) <= spread:
-                    sim = token_similarity(tok, other)
-                    if sim > 0:
-                        out.append((other, sim))
+        # every bucket's tokens once, in the order first met (retrieval adds postings in
+        # this order, which fixes the float sums and the tie-break): dict.fromkeys
+        # dedupes in C; the cheap Rust edit distance first, the full similarity only
+        # for the tokens within reach
+        near = [
+            other
+            for other in dict.fromkeys(chain.from_iterable(buckets))
+            if raw_levenshtein_cutoff(tok, other, spread) <= spread and other != tok
+        ]
+        out = []
+        for other in near:
+            sim = token_similarity(tok, other)
+            if sim > 0:
+                out.append((other, sim))
         return out
 
     def candidates(
