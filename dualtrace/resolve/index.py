@@ -45,6 +45,7 @@ from dualtrace.resolve.features import (
     Context,
     NameStat,
     PairTable,
+    TokenWeight,
     allowed_edits,
     idf_weight,
     name_stats,
@@ -112,6 +113,18 @@ class ScreeningResult:
 
     record: Record
     score: MatchScore
+
+
+class TokenWeights(dict[str, float]):
+    """Token -> rarity weight; a token the index has never seen weighs the most (half
+    for tokens of one or two letters, as for indexed ones), and is not stored."""
+
+    def __init__(self, weights: Mapping[str, float], unseen: float) -> None:
+        super().__init__(weights)
+        self.unseen = unseen
+
+    def __missing__(self, token: str) -> float:
+        return self.unseen * (0.5 if len(token) <= 2 else 1.0)
 
 
 class RetrievalArrays:
@@ -211,10 +224,13 @@ class ScreeningIndex:
         self.postings: dict[str, tuple[int, ...]] = {t: tuple(s) for t, s in postings.items()}
         self.ident_postings = {k: tuple(v) for k, v in ident_postings.items()}
         self.max_weight = idf_weight(0, self.total)
-        self._weights = {
-            t: idf_weight(len(p), self.total) * (0.5 if len(t) <= 2 else 1.0)
-            for t, p in self.postings.items()
-        }
+        self._weights = TokenWeights(
+            {
+                t: idf_weight(len(p), self.total) * (0.5 if len(t) <= 2 else 1.0)
+                for t, p in self.postings.items()
+            },
+            self.max_weight,
+        )
         # Typo candidates are looked up by (first or last three letters, length).
         self._prefix: dict[tuple[str, int], list[str]] = defaultdict(list)
         self._suffix: dict[tuple[str, int], list[str]] = defaultdict(list)
@@ -269,6 +285,15 @@ class ScreeningIndex:
             return self.max_weight * (0.5 if len(token) <= 2 else 1.0)
         return w
 
+    def _weight_lookup(self) -> TokenWeight:
+        """:meth:`weight` as the weight table's own ``__getitem__`` (the same values):
+        a batch looks weights up over a million times, and a C-level call costs a
+        fraction of a Python method's."""
+        table = self._weights
+        if not isinstance(table, TokenWeights):  # pickled by older code
+            table = self._weights = TokenWeights(table, self.max_weight)
+        return table.__getitem__
+
     def context(
         self,
         query_stats: tuple[NameStat, ...] | None = None,
@@ -277,7 +302,7 @@ class ScreeningIndex:
         candidate_pairs: PairTable | None = None,
     ) -> Context:
         return Context(
-            self.weight,
+            self._weight_lookup(),
             self.max_weight,
             self.translations.equivalents,
             query_stats,
@@ -343,7 +368,7 @@ class ScreeningIndex:
                 parts.append(np.asarray(posted, dtype=np.int32))
                 amounts.append(50.0)
         seen_tokens: set[str] = set()
-        weight = self.weight
+        weight = self._weight_lookup()
         postings = self.postings
         common_limit = self.common_limit
         name_weight = max((sum(weight(t) for t in e.tokens) for e in query.names), default=0.0)
@@ -436,7 +461,8 @@ class ScreeningIndex:
         candidate could not have entered the returned list, so the results are
         exactly those of scoring every candidate.
         """
-        q_stats = name_stats(query, self.weight)
+        weight = self._weight_lookup()
+        q_stats = name_stats(query, weight)
         records = self.records
         all_stats = self.name_stats
         found = self.candidates(query, candidates, datasets)
@@ -446,7 +472,7 @@ class ScreeningIndex:
             # every candidate with a score fits in the list: bounds could skip none
             bounded = [(1.0, idx) for idx in found]
         else:
-            qb = QueryBounds(query, q_stats, self.weight, self.translations.equivalents)
+            qb = QueryBounds(query, q_stats, weight, self.translations.equivalents)
             schema = query.schema
             kept = [
                 idx for idx in found if not check_schema or schema.can_match(records[idx].schema)
@@ -458,7 +484,7 @@ class ScreeningIndex:
             bounded.sort(key=lambda b: -b[0])
         results: list[ScreeningResult] = []
         scores: list[float] = []  # scores of ``results``, highest first
-        q_pairs = pair_table(q_stats, self.weight, as_query=True) if bounded else None
+        q_pairs = pair_table(q_stats, weight, as_query=True) if bounded else None
         for ub, idx in bounded:
             full = len(scores) >= limit
             if full and ub < scores[limit - 1]:
