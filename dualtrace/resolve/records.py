@@ -66,7 +66,7 @@ class Record:
 
     @property
     def is_person(self) -> bool:
-        return self.schema.is_a("Person")
+        return _is_person(self.schema_name)
 
 
 @lru_cache(maxsize=512)
@@ -76,6 +76,12 @@ def get_schema(name: str) -> Schema:
     if schema is None:
         raise InputError(f"unknown FtM schema {name!r}", field="schema")
     return schema
+
+
+@lru_cache(maxsize=512)
+def _is_person(schema_name: str) -> bool:
+    """Whether a schema is a Person (asked for every candidate of every query)."""
+    return get_schema(schema_name).is_a("Person")
 
 
 def name_symbols(names: list[str]) -> dict[str, frozenset[str]]:
