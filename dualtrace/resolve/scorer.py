@@ -12,8 +12,7 @@ see *why* a score is what it is.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from dualtrace.resolve import features as ft
 from dualtrace.resolve.features import Context, Feature, FtResult
@@ -41,9 +40,9 @@ FEATURES: tuple[tuple[Feature, float, float], ...] = (
 )
 
 
-@dataclass(frozen=True, slots=True)
-class FeatureScore:
-    """One feature's verdict on a pair, in words and in log-odds."""
+class FeatureScore(NamedTuple):
+    """One feature's verdict on a pair, in words and in log-odds (a named tuple: a
+    dozen are built for every result whose reasons are read)."""
 
     name: str
     value: float
