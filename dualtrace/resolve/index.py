@@ -36,7 +36,6 @@ from dualtrace.names.acronyms import AcronymTable
 from dualtrace.names.normalize import name_forms, name_variants
 from dualtrace.names.translations import TranslationTable
 from dualtrace.resolve.bound import (
-    BoundArrays,
     CandidateTokens,
     QueryBounds,
     candidate_tokens,
@@ -246,7 +245,6 @@ class ScreeningIndex:
         ]
         self.datasets = frozenset(d for r in self.records for d in r.datasets)
         self._arrays: RetrievalArrays | None = RetrievalArrays.build(self.postings, self.records)
-        self._bound_arrays: BoundArrays | None = BoundArrays(self.name_stats, self.weight)
         # Per-entity scoring tables, built here rather than on an entity's first use
         # inside a query: a batch of new names touches thousands of entities once each
         # (about 2 CPU s and 70 MB at 30,000 entities, paid by the build instead).
@@ -505,13 +503,13 @@ class ScreeningIndex:
         results.sort(key=lambda r: (-r.score.score, r.record.id))
         return results[:limit]
 
-    def _bounds(self) -> BoundArrays:
-        """The bound's token arrays for every entity (built on first use when an
-        index pickled by older code lacks them)."""
-        arrays: BoundArrays | None = getattr(self, "_bound_arrays", None)
-        if arrays is None:
-            arrays = self._bound_arrays = BoundArrays(self.name_stats, self.weight)
-        return arrays
+    def _bounds(self) -> list[CandidateTokens]:
+        """Every entity's bound token table, by entity (built with the index; on first
+        use when an index pickled by older code lacks them)."""
+        tables: list[CandidateTokens] | None = getattr(self, "_token_tables", None)
+        if tables is None:
+            tables = self._token_tables = self._build_token_tables()
+        return tables
 
     def _build_pair_tables(self) -> list[PairTable]:
         return [pair_table(st, self.weight, as_query=False) for st in self.name_stats]
@@ -528,12 +526,8 @@ class ScreeningIndex:
         return tables[idx]
 
     def _bound_tokens(self, idx: int) -> CandidateTokens:
-        """The bound's token data for one entity (built with the index; on first use
-        when an index pickled by older code lacks the tables)."""
-        tables: list[CandidateTokens] | None = getattr(self, "_token_tables", None)
-        if tables is None:
-            tables = self._token_tables = self._build_token_tables()
-        return tables[idx]
+        """The bound's token data for one entity (see :meth:`_bounds`)."""
+        return self._bounds()[idx]
 
     def warm_up(self) -> float:
         """Pay the libraries' one-time initialisation before the first real query.

@@ -57,7 +57,7 @@ def _exhaustive(
 
 def test_bound_is_never_below_the_score(corpus_index: ScreeningIndex, shared_data: Path) -> None:
     checked = tight = tightened = 0
-    arrays = corpus_index._bounds()
+    tables = corpus_index._bounds()
     for data in _queries(corpus_index, shared_data):
         query = corpus_index.query_record(data)
         q_stats = name_stats(query, corpus_index.weight)
@@ -70,8 +70,8 @@ def test_bound_is_never_below_the_score(corpus_index: ScreeningIndex, shared_dat
             for idx in corpus_index.candidates(query)
             if query.schema.can_match(corpus_index.records[idx].schema)
         ]
-        # the array form, as match() computes it for all candidates at once
-        many = qbs.score_bounds([corpus_index.records[i] for i in kept], kept, arrays)
+        # as match() computes it for all candidates at once
+        many = qbs.score_bounds([corpus_index.records[i] for i in kept], kept, tables)
         for idx, bound_many in zip(kept, many, strict=True):
             rec = corpus_index.records[idx]
             ctx = corpus_index.context(q_stats, corpus_index.name_stats[idx])
@@ -91,7 +91,7 @@ def test_bound_is_never_below_the_score(corpus_index: ScreeningIndex, shared_dat
     # the bound must also be useful: close to the score for a real share of pairs
     assert checked > 500
     assert tight > checked // 20
-    # and the query-side charges must cut the bound well below the array bound often
+    # and the query-side charges must cut the bound well below the first bound often
     assert tightened > checked // 10
 
 
