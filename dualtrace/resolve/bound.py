@@ -29,10 +29,8 @@ without aligning, again changing no result.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from functools import lru_cache
-from itertools import pairwise
 
 from rigour._core import raw_levenshtein_cutoff
 
@@ -40,6 +38,9 @@ from dualtrace.resolve import features as ft
 from dualtrace.resolve.features import NameStat, TokenWeight
 from dualtrace.resolve.records import Record
 from dualtrace.resolve.scorer import BASE_LOG_ODDS
+from dualtrace.resolve.typos import pieces as _pieces
+from dualtrace.resolve.typos import typo_capable
+from dualtrace.resolve.typos import typo_lengths as _typo_lengths
 
 # Non-name features cheap enough to compute exactly inside the bound.
 EXACT_FEATURES: tuple[tuple[ft.Feature, float, float], ...] = (
@@ -115,30 +116,9 @@ def candidate_tokens(stats: tuple[NameStat, ...], weight: TokenWeight) -> Candid
     )
 
 
-@lru_cache(maxsize=256)
-def _typo_lengths(size: int) -> tuple[tuple[int, int], ...]:
-    """(length, edits allowed) of the tokens of 5+ letters a token of ``size`` letters
-    may be a typo of (the same for every query: computed once per size)."""
-    out: list[tuple[int, int]] = []
-    for n in range(max(5, size - ft.allowed_edits(size)), size + ft.allowed_edits(size) + 1):
-        limit = ft.allowed_edits(min(n, size))
-        if abs(n - size) <= limit:
-            out.append((n, limit))
-    return tuple(out)
-
-
 # Beyond this many (query token, edits) pairs to try, _fuzzy first checks that some
 # piece of the candidate token occurs in a query token (cheaper than the distances).
 PIGEONHOLE_PLAN = 3
-
-
-@lru_cache(maxsize=256)
-def _pieces(size: int) -> tuple[tuple[int, int], ...]:
-    """(start, end) of k + 1 contiguous pieces covering a token of ``size`` letters,
-    k its allowed edits: at most k edits leave one piece intact."""
-    k = ft.allowed_edits(size)
-    bounds = [round(i * size / (k + 1)) for i in range(k + 2)]
-    return tuple(pairwise(bounds))
 
 
 class QueryBound:
@@ -150,7 +130,10 @@ class QueryBound:
         query_stats: tuple[NameStat, ...],
         weight: TokenWeight,
         translations: Mapping[str, frozenset[str]],
+        near: Callable[[str], frozenset[str]] | None = None,
     ) -> None:
+        """``near``: the index's complete typo look-up (:meth:`TypoIndex.near`); with
+        it the typo test is a set look-up, without it edit distances per pair."""
         self.query = query
         self.weight = weight
         tokens = {t for qs in query_stats for t in qs.entry.tokens}
@@ -165,6 +148,14 @@ class QueryBound:
             if len(t) >= 5 and not t.isdigit():
                 by_length.setdefault(len(t), []).append(t)
         self.by_length = {n: tuple(v) for n, v in by_length.items()}
+        # each query word of 5+ letters with every indexed word within typo distance
+        # of it, and all of those together with the query words themselves: a word
+        # within typo distance of some query word is in ``typo_reach``
+        self.typo_near: dict[str, frozenset[str]] | None = None
+        self.typo_reach: frozenset[str] | None = None
+        if near is not None:
+            self.typo_near = {t: near(t) for t in tokens if typo_capable(t)}
+            self.typo_reach = frozenset(self.typo_near).union(*self.typo_near.values())
         self.initials = frozenset(t for t in tokens if len(t) == 1)
         # first two letters of the query tokens of 2+ letters: a candidate token that
         # starts with none of them (nor with a one-letter query token) cannot begin
@@ -238,6 +229,8 @@ class QueryBound:
         the allowed edits of the shorter, and a Rust edit distance that stops counting
         past them.
         """
+        if self.typo_reach is not None:
+            return tok in self.typo_reach
         size = len(tok)
         if size < 5:
             return False
@@ -294,6 +287,22 @@ class QueryBound:
         starts, initials = self.starts, self.initials
         fuzzy, joined = self._fuzzy, self._joined
         out: list[bool] = []
+        typo_reach = self.typo_reach
+        if typo_reach is not None:
+            # the typo test as a set look-up (the same answer as _fuzzy's distances)
+            for tok in words:
+                hit = known.get(tok)
+                if hit is None:
+                    hit = (
+                        tok in tokens
+                        or tok in translated
+                        or tok in haystack
+                        or tok in typo_reach
+                        or ((tok[:2] in starts or tok[:1] in initials) and joined(tok, 3))
+                    )
+                    known[tok] = hit
+                out.append(hit)
+            return out
         for tok in words:
             hit = known.get(tok)
             if hit is None:
@@ -327,7 +336,11 @@ class QueryBound:
                     if tok in t:
                         m |= bit
                 size = len(tok)
-                if size >= 5 and not tok.isdigit():
+                if self.typo_near is not None:
+                    for q, near in self.typo_near.items():
+                        if q == tok or tok in near:
+                            m |= bits[q]
+                elif size >= 5 and not tok.isdigit():
                     plan = self._plans.get(size)
                     if plan is None:
                         plan = self._plans[size] = self._plan(size)

@@ -22,7 +22,6 @@ from bisect import insort
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
-from itertools import chain
 from pathlib import Path
 from typing import Any
 
@@ -30,7 +29,6 @@ import numpy as np
 import numpy.typing as npt
 from followthemoney import model
 from followthemoney.schema import Schema
-from rigour._core import raw_levenshtein_cutoff
 
 from dualtrace.names.acronyms import AcronymTable
 from dualtrace.names.normalize import name_forms, name_variants
@@ -45,7 +43,6 @@ from dualtrace.resolve.features import (
     NameStat,
     PairTable,
     TokenWeight,
-    allowed_edits,
     idf_weight,
     name_stats,
     pair_table,
@@ -53,6 +50,7 @@ from dualtrace.resolve.features import (
 )
 from dualtrace.resolve.records import Record, build_record, get_schema, record_from_dict
 from dualtrace.resolve.scorer import DEFAULT_THRESHOLD, MatchScore, score_records
+from dualtrace.resolve.typos import TypoIndex
 from dualtrace.store.duckdb_store import Store
 
 INDEX_FORMAT = "dualtrace-screening-2"
@@ -230,13 +228,9 @@ class ScreeningIndex:
             },
             self.max_weight,
         )
-        # Typo candidates are looked up by (first or last three letters, length).
-        self._prefix: dict[tuple[str, int], list[str]] = defaultdict(list)
-        self._suffix: dict[tuple[str, int], list[str]] = defaultdict(list)
-        for tok in self.postings:
-            if len(tok) >= 5 and not tok.isdigit():
-                self._prefix[tok[:3], len(tok)].append(tok)
-                self._suffix[tok[-3:], len(tok)].append(tok)
+        # Every indexed word's typo neighbours are found by look-ups (typos.py),
+        # shared by retrieval and the score bound and remembered per word.
+        self._typo_index: TypoIndex | None = TypoIndex(self.postings)
         self.common_limit = max(50, int(self.total * COMMON_SHARE))
         self._fuzzy_cache: dict[str, list[tuple[str, float]]] = {}
         # Per-name token sets and weight totals, once here rather than for every pair.
@@ -325,27 +319,31 @@ class ScreeningIndex:
         return cached
 
     def _fuzzy_lookup(self, tok: str) -> list[tuple[str, float]]:
-        spread = allowed_edits(len(tok))
-        buckets = [
-            table.get((key, n), ())
-            for n in range(len(tok) - spread, len(tok) + spread + 1)
-            for table, key in ((self._prefix, tok[:3]), (self._suffix, tok[-3:]))
-        ]
-        # every bucket's tokens once, in the order first met (retrieval adds postings in
-        # this order, which fixes the float sums and the tie-break): dict.fromkeys
-        # dedupes in C; the cheap Rust edit distance first, the full similarity only
-        # for the tokens within reach
-        near = [
-            other
-            for other in dict.fromkeys(chain.from_iterable(buckets))
-            if raw_levenshtein_cutoff(tok, other, spread) <= spread and other != tok
-        ]
+        """Retrieval's typo neighbours of ``tok``: the indexed words within typo
+        distance that share its first or last three letters (retrieval's rule since
+        before the complete search), in the order retrieval has always added their
+        postings -- by length, those sharing the first three letters first, then
+        vocabulary order -- which fixes the float sums and the tie-break."""
+        typos = self._typos()
+        head, tail = tok[:3], tok[-3:]
+        rank = typos.rank
+        near = sorted(
+            (o for o in typos.near(tok) if o[:3] == head or o[-3:] == tail),
+            key=lambda o: (len(o), o[:3] != head, rank[o]),
+        )
         out = []
         for other in near:
             sim = token_similarity(tok, other)
             if sim > 0:
                 out.append((other, sim))
         return out
+
+    def _typos(self) -> TypoIndex:
+        """The typo look-up table (built on first use: older pickles lack it)."""
+        typos: TypoIndex | None = getattr(self, "_typo_index", None)
+        if typos is None:
+            typos = self._typo_index = TypoIndex(self.postings)
+        return typos
 
     def candidates(
         self, query: Record, limit: int = CANDIDATES, datasets: frozenset[str] | None = None
@@ -470,7 +468,9 @@ class ScreeningIndex:
             # every candidate with a score fits in the list: bounds could skip none
             bounded = [(1.0, idx) for idx in found]
         else:
-            qb = QueryBounds(query, q_stats, weight, self.translations.equivalents)
+            qb = QueryBounds(
+                query, q_stats, weight, self.translations.equivalents, self._typos().near
+            )
             schema = query.schema
             kept = [
                 idx for idx in found if not check_schema or schema.can_match(records[idx].schema)

@@ -62,8 +62,13 @@ def test_bound_is_never_below_the_score(corpus_index: ScreeningIndex, shared_dat
         query = corpus_index.query_record(data)
         q_stats = name_stats(query, corpus_index.weight)
         qb = QueryBound(query, q_stats, corpus_index.weight, corpus_index.translations.equivalents)
+        # with the index's typo look-up, as match() builds it
         qbs = QueryBounds(
-            query, q_stats, corpus_index.weight, corpus_index.translations.equivalents
+            query,
+            q_stats,
+            corpus_index.weight,
+            corpus_index.translations.equivalents,
+            corpus_index._typos().near,
         )
         kept = [
             idx
@@ -81,6 +86,8 @@ def test_bound_is_never_below_the_score(corpus_index: ScreeningIndex, shared_dat
             tighter = qb.tight_bound(rec, ct)
             assert bound >= score, (data, rec.id, bound, score)
             assert bound_many >= score, (data, rec.id, bound_many, score)
+            # the typo look-up reaches exactly what the edit distances reach
+            assert bound_many == bound, (data, rec.id, bound_many, bound)
             assert tighter >= score, (data, rec.id, tighter, score)
             # asked only whether it reaches a level, it answers alike
             for enough in (score, 0.5, 0.7):
