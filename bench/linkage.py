@@ -21,6 +21,7 @@ with ratios to Splink. Usage::
     .venv/bin/python bench/linkage.py --only hist --only-spark
     .venv/bin/python bench/linkage.py --only trade --no-spark --rows 10000000 \\
         --tools dualtrace,splink --max-gb 8 --timeout 3600   # 10M, ours first
+    .venv/bin/python bench/linkage.py --engines-agree 1000000   # DuckDB vs Spark, row for row
 
 "time s" is each tool's own time from reading its input to clusters (evaluation
 excluded); "CPU s" is the CPU time of the case's whole process tree (evaluation
@@ -539,6 +540,52 @@ def measure(
     return {"error": f"exit {proc.returncode}{killed}, peak {peak / 1e9:.1f} GB"}
 
 
+def engines_agree(rows: int) -> bool:
+    """Our linkage of the generated trade file on DuckDB, then on Spark, from the same
+    features: are the links (row for row), the EM model and the clusters identical?
+
+    The issue asks for the same clusters on both engines; the test suite shows it on
+    small inputs, this shows it at bench scale (a run's links are fetched, as
+    ``trade resolve`` does). Prints each engine's counts and time and the verdicts.
+    """
+    from dualtrace.trade.linkage.engines import DuckDBEngine, SparkEngine, spark_session
+    from dualtrace.trade.linkage.party_resolution import TRADE_PARTY_SPEC
+    from dualtrace.trade.linkage.pipeline import link_registered, register_inputs
+
+    records, tokens, _truth, _duplicates = trade_features(trade_strings(trade_file(rows)))
+    found: dict[str, Any] = {}
+    for name in ("duckdb", "spark"):
+        started = time.monotonic()
+        engine: Any = (
+            DuckDBEngine(_duckdb_connection(), memory_limit=OURS_DUCKDB_MEMORY)
+            if name == "duckdb"
+            else SparkEngine(spark_session())
+        )
+        register_inputs(engine, records, tokens)
+        result, params = link_registered(engine, TRADE_PARTY_SPEC)
+        found[name] = (result, params)
+        print(
+            f"{name}: {result.pairs:,} pairs, {result.links.num_rows:,} links, "
+            f"{len(set(result.clusters.column('cluster_id').to_pylist())):,} clusters of "
+            f"{result.clusters.num_rows:,} distinct strings in {time.monotonic() - started:.1f} s",
+            flush=True,
+        )
+        if name == "spark":
+            engine.spark.stop()
+    (duck, duck_params), (spark, spark_params) = found["duckdb"], found["spark"]
+    verdicts = {
+        "links": spark.links.cast(duck.links.schema).equals(duck.links),
+        "model": (duck_params.prior, duck_params.m, duck_params.u)
+        == (spark_params.prior, spark_params.m, spark_params.u),
+        "clusters": spark.clusters.cast(duck.clusters.schema).equals(duck.clusters),
+    }
+    print(
+        "identical on both engines: "
+        + ", ".join(f"{k} {'yes' if v else 'NO'}" for k, v in verdicts.items())
+    )
+    return all(verdicts.values())
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
@@ -564,7 +611,15 @@ def main() -> None:
     parser.add_argument(
         "--plain", action="store_true", help="also score our links as plain connected components"
     )
+    parser.add_argument(
+        "--engines-agree",
+        type=int,
+        metavar="ROWS",
+        help="only compare our links, model and clusters on DuckDB and Spark at ROWS records",
+    )
     args = parser.parse_args()
+    if args.engines_agree:
+        sys.exit(0 if engines_agree(args.engines_agree) else 1)
     if args.plain:
         os.environ["DUALTRACE_BENCH_PLAIN"] = "1"
     if args.worker:
