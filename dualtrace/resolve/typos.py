@@ -25,7 +25,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from functools import lru_cache
-from itertools import pairwise
+from itertools import compress, pairwise, repeat
 
 from rigour._core import raw_levenshtein_cutoff
 
@@ -56,6 +56,28 @@ def pieces(size: int) -> tuple[tuple[int, int], ...]:
     k = allowed_edits(size)
     bounds = [round(i * size / (k + 1)) for i in range(k + 2)]
     return tuple(pairwise(bounds))
+
+
+@lru_cache(maxsize=256)
+def probes(size: int) -> tuple[tuple[int, int, tuple[tuple[int, int, int], ...]], ...]:
+    """For a query word of ``size`` letters: per compatible (length ``n``, edits
+    ``limit``), the (piece start, slice start, slice end) look-ups to make.
+
+    A piece left intact by at most ``limit`` edits sits in the query word shifted by
+    ``d``, the net insertions before it; the edits before it are at least ``|d|`` and
+    those after it at least ``|size - n - d|`` (the rest of the length difference), so
+    only shifts with ``|d| + |size - n - d| <= limit`` can hold it -- one shift instead
+    of three for same-length words at one edit. Same completeness, fewer look-ups."""
+    out: list[tuple[int, int, tuple[tuple[int, int, int], ...]]] = []
+    for n, limit in typo_lengths(size):
+        slots = [
+            (start, start + d, end + d)
+            for start, end in pieces(n)
+            for d in range(-limit, limit + 1)
+            if abs(d) + abs(size - n - d) <= limit and start + d >= 0 and end + d <= size
+        ]
+        out.append((n, limit, tuple(slots)))
+    return tuple(out)
 
 
 def typo_capable(tok: str) -> bool:
@@ -105,19 +127,17 @@ class TypoIndex:
     def _search(self, q: str) -> frozenset[str]:
         if not typo_capable(q):
             return NOTHING
-        table = self.table
-        size = len(q)
+        get = self.table.get
         out: list[str] = []
-        for n, limit in typo_lengths(size):
+        for n, limit, slots in probes(len(q)):
             seen: set[str] = set()
-            for start, end in pieces(n):
-                for shift in range(-limit, limit + 1):
-                    at = start + shift
-                    if at < 0 or end + shift > size:
-                        continue
-                    words = table.get((n, start, q[at : end + shift]))
-                    if words:
-                        seen.update(words)
+            for start, a, b in slots:
+                words = get((n, start, q[a:b]))
+                if words:
+                    seen.update(words)
             seen.discard(q)
-            out.extend(w for w in seen if raw_levenshtein_cutoff(q, w, limit) <= limit)
+            if seen:
+                found = list(seen)
+                dists = map(raw_levenshtein_cutoff, repeat(q), found, repeat(limit))
+                out.extend(compress(found, map(limit.__ge__, dists)))
         return frozenset(out) if out else NOTHING
