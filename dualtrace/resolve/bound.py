@@ -290,19 +290,12 @@ class QueryBound:
         typo_reach = self.typo_reach
         if typo_reach is not None:
             # the typo test as a set look-up (the same answer as _fuzzy's distances)
-            for tok in words:
-                hit = known.get(tok)
-                if hit is None:
-                    hit = (
-                        tok in tokens
-                        or tok in translated
-                        or tok in haystack
-                        or tok in typo_reach
-                        or ((tok[:2] in starts or tok[:1] in initials) and joined(tok, 3))
-                    )
-                    known[tok] = hit
-                out.append(hit)
-            return out
+            typo: Callable[[str], bool] = typo_reach.__contains__
+        else:
+
+            def typo(tok: str) -> bool:
+                return len(tok) >= 5 and fuzzy(tok)
+
         for tok in words:
             hit = known.get(tok)
             if hit is None:
@@ -310,7 +303,7 @@ class QueryBound:
                     tok in tokens
                     or tok in translated
                     or tok in haystack
-                    or (len(tok) >= 5 and fuzzy(tok))
+                    or typo(tok)
                     or ((tok[:2] in starts or tok[:1] in initials) and joined(tok, 3))
                 )
                 known[tok] = hit
