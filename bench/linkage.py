@@ -37,6 +37,7 @@ import argparse
 import contextlib
 import json
 import os
+import re
 import resource
 import subprocess
 import sys
@@ -256,7 +257,7 @@ def run_ours(dataset: str, engine_name: str, rows: int) -> dict[str, Any]:
         # (DUALTRACE_BENCH_OURS_DUCKDB_MEMORY): a choice of ours, reported with the result
         engine: Any = DuckDBEngine(_duckdb_connection(), memory_limit=OURS_DUCKDB_MEMORY)
     else:
-        engine = SparkEngine(spark_session())
+        engine = SparkEngine(spark_session(memory=SPARK_MEMORY))
     linked_start = time.monotonic()
     distinct_forms = records.num_rows
     register_inputs(engine, records, tokens)
@@ -360,7 +361,7 @@ def run_splink(dataset: str, engine_name: str, rows: int) -> dict[str, Any]:
 
         from dualtrace.trade.linkage.engines import spark_session
 
-        spark = spark_session()
+        spark = spark_session(memory=SPARK_MEMORY)
         spark.sparkContext.setCheckpointDir(tempfile.mkdtemp(prefix="splink-ckpt-"))
         db_api: Any = SparkAPI(spark_session=spark)  # type: ignore[no-untyped-call]
     else:
@@ -482,6 +483,13 @@ def worker(args: argparse.Namespace) -> None:
     sys.stdout.write("RESULT " + json.dumps(result) + "\n")
 
 
+# a Python exception's last line (``SomeError: what``), e.g. py4j's Spark error
+_ERROR_LINE = re.compile(r"^[\w.]+(Error|Exception): ")
+# Spark driver memory for both tools' sessions (the same builder): 2g by default;
+# DUALTRACE_SPARK_MEMORY raises it for both, as `trade resolve --spark-memory` does ours
+SPARK_MEMORY = os.environ.get("DUALTRACE_SPARK_MEMORY", "2g")
+
+
 def measure(
     tool: str, dataset: str, engine: str, rows: int, timeout: float, max_gb: float = 0.0
 ) -> dict[str, Any]:
@@ -493,9 +501,17 @@ def measure(
     """
     cmd = [sys.executable, __file__, "--worker", "--tool", tool, "--dataset", dataset,
            "--engine", engine, "--rows", str(rows)]  # fmt: skip
+    # the case's stderr goes to a file (Spark writes progress bars there): a failure
+    # then reports its last Python error line rather than only an exit code
+    with tempfile.TemporaryFile(mode="w+", encoding="utf-8", errors="replace") as errors:
+        return _run_case(cmd, timeout, max_gb, errors)
+
+
+def _run_case(cmd: list[str], timeout: float, max_gb: float, errors: Any) -> dict[str, Any]:
+    """:func:`measure`'s watch over one case's process tree."""
     started = time.monotonic()
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=errors, text=True)
     peak = 0
     ps = psutil.Process(proc.pid)
     tree_cpu: dict[int, float] = {}  # last CPU seconds seen per process (the JVM too)
@@ -537,7 +553,10 @@ def measure(
             result["load"] = os.getloadavg()[0]
             return result
     killed = " (killed: out of memory?)" if proc.returncode == -9 else ""
-    return {"error": f"exit {proc.returncode}{killed}, peak {peak / 1e9:.1f} GB"}
+    errors.seek(0)
+    cause = [ln for ln in errors.read().splitlines() if _ERROR_LINE.match(ln)][-1:]
+    return {"error": f"exit {proc.returncode}{killed}, peak {peak / 1e9:.1f} GB"
+            + (f": {cause[0][:300]}" if cause else "")}  # fmt: skip
 
 
 def engines_agree(rows: int) -> bool:
