@@ -4,7 +4,10 @@
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
-STAMP  := $(VENV)/.installed-$(shell sha1sum pyproject.toml | cut -c1-12)
+# the install is redone when the project files or the compiled matcher's sources change
+# (setup.py compiles dualtrace.native.COMPILED, in dualtrace/resolve and dualtrace/names)
+BUILD_INPUTS := pyproject.toml setup.py dualtrace/native.py $(wildcard dualtrace/resolve/*.py dualtrace/names/*.py)
+STAMP  := $(VENV)/.installed-$(shell cat $(BUILD_INPUTS) | sha1sum | cut -c1-12)
 
 .PHONY: demo test setup system lint typecheck bench clean
 
@@ -18,7 +21,7 @@ test: setup system
 
 setup: $(STAMP)
 
-$(STAMP): pyproject.toml
+$(STAMP): $(BUILD_INPUTS)
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[all,dev]'

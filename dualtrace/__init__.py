@@ -9,6 +9,12 @@ __version__ = "0.1.0"
 
 from typing import TYPE_CHECKING, Any
 
+from dualtrace.native import prefer_fresh_sources
+
+# before any module is imported: a compiled matcher older than its sources must not
+# run in their place (dualtrace.native)
+prefer_fresh_sources()
+
 if TYPE_CHECKING:
     from dualtrace.resolve.pair import score_pair as score_pair
 

@@ -19,6 +19,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Any
 
 from rigour.names import extract_org_types, remove_org_types, tokenize_name
 from rigour.text.stopwords import is_stopword
@@ -34,6 +35,7 @@ from dualtrace.names.romanize import (
     romanize_cyrillic,
     romanize_han,
 )
+from dualtrace.native import reduce_fields
 
 # Ordered spelling folds applied to a lower-case ASCII token. Upper-case letters are
 # placeholders so that a digraph, once folded, is not re-read by a later rule.
@@ -125,6 +127,9 @@ class NameForm:
     legal_forms: frozenset[str]
     system: str
     raw_tokens: tuple[str, ...] = ()
+
+    def __reduce__(self) -> tuple[Any, tuple[Any, ...]]:
+        return reduce_fields(self)
 
 
 # Latin letters that look like Cyrillic ones, and back. Typists and OCR mix them:

@@ -31,9 +31,11 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from rigour._core import raw_levenshtein_cutoff
 
+from dualtrace.native import reduce_fields
 from dualtrace.resolve import features as ft
 from dualtrace.resolve.features import NameStat, TokenWeight
 from dualtrace.resolve.records import Record
@@ -79,6 +81,9 @@ class CandidateTokens:
     alias_costs: tuple[float, ...]
     alias_person_costs: tuple[float, ...]
     discounts: tuple[float, ...]
+
+    def __reduce__(self) -> tuple[Any, tuple[Any, ...]]:
+        return reduce_fields(self)
 
 
 def candidate_tokens(stats: tuple[NameStat, ...], weight: TokenWeight) -> CandidateTokens:

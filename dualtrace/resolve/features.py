@@ -10,18 +10,20 @@ read back as a list of sentences with signed contributions. Trade linkage
 
 from __future__ import annotations
 
+import ast
 import heapq
 import math
 from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
 from functools import cache, lru_cache
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import numpy as np
 from rigour.addresses import normalize_address
 from rigour.text.distance import levenshtein
 
 from dualtrace.names.normalize import token_key
+from dualtrace.native import reduce_fields, source_path
 from dualtrace.resolve.records import NameEntry, Record
 
 TokenWeight = Callable[[str], float]
@@ -280,6 +282,9 @@ class NameMatch:
     candidate: NameEntry
     score: float
 
+    def __reduce__(self) -> tuple[Any, tuple[Any, ...]]:
+        return reduce_fields(self)
+
 
 ACRONYM_DISCOUNT = 0.9
 WEAK_DISCOUNT = 0.8
@@ -301,6 +306,9 @@ class NameStat:
     # discount as a candidate name (weak alias, acronym variant) and as a query name
     as_candidate: float
     as_query: float
+
+    def __reduce__(self) -> tuple[Any, tuple[Any, ...]]:
+        return reduce_fields(self)
 
 
 def name_stats(record: Record, weight: TokenWeight) -> tuple[NameStat, ...]:
@@ -341,6 +349,9 @@ class PairTable:
     discounts: tuple[float, ...]
     # name length -> indices of the names of that many tokens (ascending)
     by_len: Mapping[int, tuple[int, ...]]
+
+    def __reduce__(self) -> tuple[Any, tuple[Any, ...]]:
+        return reduce_fields(self)
 
 
 def pair_table(stats: tuple[NameStat, ...], weight: TokenWeight, as_query: bool) -> PairTable:
@@ -832,8 +843,24 @@ Feature = Callable[[Record, Record, Context], FtResult]
 @cache
 def explain(feature: Feature) -> str:
     """The user-facing sentence of a feature: its docstring's first line."""
-    doc = feature.__doc__ or feature.__name__
-    return doc.strip().splitlines()[0].rstrip(".")
+    doc = feature.__doc__ or _source_docstrings(feature.__module__).get(feature.__name__)
+    return (doc or feature.__name__).strip().splitlines()[0].rstrip(".")
+
+
+@cache
+def _source_docstrings(module: str) -> dict[str, str]:
+    """Function docstrings read from a module's source file. Compiled by mypyc
+    (``dualtrace.native``), a function carries no ``__doc__``, and a feature's
+    docstring is its explanation; the ``.py`` file ships beside the compiled one."""
+    try:
+        tree = ast.parse(source_path(module).read_text(encoding="utf-8"))
+    except (OSError, SyntaxError):
+        return {}
+    return {
+        node.name: doc
+        for node in tree.body
+        if isinstance(node, ast.FunctionDef) and (doc := ast.get_docstring(node))
+    }
 
 
 def idf_weight(df: int, total: int) -> float:

@@ -33,6 +33,7 @@ from followthemoney.schema import Schema
 from dualtrace.names.acronyms import AcronymTable
 from dualtrace.names.normalize import name_forms, name_variants
 from dualtrace.names.translations import TranslationTable
+from dualtrace.native import build_name
 from dualtrace.resolve.bound import (
     CandidateTokens,
     QueryBounds,
@@ -642,17 +643,20 @@ def load_or_build(store: Store, as_of: str | None = None, cache: bool = True) ->
 
     Building normalises every name of every entity; caching makes repeated ``screen``
     commands start in well under a second. The cache file is named after a hash of the
-    loaded versions, so any load invalidates it; stale caches are removed.
+    loaded versions (and the build, compiled or not), so any load invalidates it; stale
+    caches are removed.
     """
     sig = store_signature(store, as_of)
-    target = store.path.with_name(f"{store.path.name}.screening-{sig}.pickle")
+    # a compiled matcher pickles its classes differently from the pure-Python one
+    target = store.path.with_name(f"{store.path.name}.screening-{sig}-{build_name()}.pickle")
     if cache and target.exists():
         try:
             with target.open("rb") as fh:
                 index = pickle.load(fh)
             if isinstance(index, ScreeningIndex):
                 return index
-        except (OSError, pickle.UnpicklingError, EOFError, AttributeError):
+        except (OSError, pickle.UnpicklingError, EOFError, AttributeError, TypeError):
+            # unreadable, or written by other code (a class changed shape): rebuild
             pass
     index = ScreeningIndex.from_store(store, as_of)
     if cache:

@@ -26,6 +26,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from functools import lru_cache
 from itertools import compress, pairwise, repeat
+from typing import Any
 
 from rigour._core import raw_levenshtein_cutoff
 
@@ -112,6 +113,11 @@ class TypoIndex:
                 self.indexed[tok] = found
         self._near: dict[str, frozenset[str]] = {}
 
+    def __reduce__(self) -> tuple[Any, tuple[Any, ...]]:
+        """Pickled as its tables (compiled by mypyc, the class has no pickle support of
+        its own; the screening index is pickled beside the store)."""
+        return _restore, (self.table, self.rank, self.indexed)
+
     def near(self, tok: str) -> frozenset[str]:
         """The indexed words other than ``tok`` within typo distance of it (an indexed
         word's from the build; a new word's searched once and remembered)."""
@@ -141,3 +147,14 @@ class TypoIndex:
                 dists = map(raw_levenshtein_cutoff, repeat(q), found, repeat(limit))
                 out.extend(compress(found, map(limit.__ge__, dists)))
         return frozenset(out) if out else NOTHING
+
+
+def _restore(
+    table: dict[tuple[int, int, str], tuple[str, ...]],
+    rank: dict[str, int],
+    indexed: dict[str, frozenset[str]],
+) -> TypoIndex:
+    """A pickled :class:`TypoIndex` back from its tables, without searching again."""
+    out = TypoIndex(())
+    out.table, out.rank, out.indexed = table, rank, indexed
+    return out
