@@ -33,13 +33,14 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import httpx
-import psutil
+import psutil  # type: ignore[import-untyped]
 from followthemoney import model
 from followthemoney.proxy import EntityProxy
 from nomenklatura.matching import LogicV1, LogicV2
 
 from bench.screening_corpus import DATA, DEFAULT_STORE, ensure_bench_store, person_query, read_rows
 from dualtrace.names.romanize import has_cyrillic, has_han
+from dualtrace.native import build_name
 from dualtrace.resolve.index import ScreeningIndex, load_or_build, settle_heap
 from dualtrace.resolve.records import Record
 from dualtrace.store import Store
@@ -201,6 +202,8 @@ def main() -> None:
     queries = build_queries(index, args.negatives)
     batch = bench_batch(index, queries)
     print(f"index: {len(index):,} entities, {len(index.postings):,} distinct name keys")
+    # compiled by the install (setup.py, mypyc) or not: the figures differ by ~1.4x
+    print(f"matcher build: {build_name()}")
     print(f"{'measure':<44} {'dualtrace':>12} {'logic-v1':>12} {'logic-v2':>12}")
     print("-" * 84)
     build = f"{build_cpu:.1f} ({build_wall:.0f})"
