@@ -12,7 +12,7 @@ import typer
 from dualtrace.errors import DualtraceError, InputError
 from dualtrace.show.cli.console import JsonOpt, StoreOpt, console, print_json, progress
 from dualtrace.store.duckdb_store import Store
-from dualtrace.trade.linkage.engines import LinkageEngine
+from dualtrace.trade.linkage.engines import LinkageEngine, spark_memory_errors
 
 EngineOpt = Annotated[
     str,
@@ -35,7 +35,8 @@ SparkMemoryOpt = Annotated[
         "--spark-memory",
         envvar="DUALTRACE_SPARK_MEMORY",
         help="Spark driver memory for --engine spark (e.g. 4g; default 2g). Raise it for "
-        "millions of trade records: the links come back through the driver.",
+        "millions of trade records: in local mode the driver also runs the joins (10M "
+        "generated records needed 6g).",
     ),
 ]
 _SPARK_MEMORY = re.compile(r"^[1-9][0-9]*[kmgt]?$", re.IGNORECASE)
@@ -177,7 +178,7 @@ def resolve_cmd(
     from dualtrace.trade.linkage.party_resolution import resolve_parties
 
     linkage_engine = _engine(engine, spark_master, memory_limit, spark_memory)
-    with Store.open(store) as st:
+    with Store.open(store) as st, spark_memory_errors(spark_memory):
         run = resolve_parties(st, linkage_engine, full=full, include_lists=not no_lists)
     if json:
         print_json(run.to_dict())
@@ -222,7 +223,7 @@ def summary_cmd(
 
     from dualtrace.trade.summary import trade_summary
 
-    with Store.open(store, read_only=True) as st:
+    with Store.open(store, read_only=True) as st, spark_memory_errors(spark_memory):
         eng = None if engine == "duckdb" else _engine(engine, spark_master, None, spark_memory)
         data = trade_summary(st, eng, limit)
     if json:

@@ -10,6 +10,8 @@ UDF jar that Splink ships in its wheel, registered under the name sqlglot emits.
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, Protocol
 
 import duckdb
@@ -81,6 +83,32 @@ class DuckDBEngine:
 
     def drop(self, name: str) -> None:
         self.con.execute(f"DROP TABLE IF EXISTS {name}")
+
+
+# Spark's words for a job that ran out of memory (execution memory, or the JVM heap)
+_SPARK_OUT_OF_MEMORY = ("UNABLE_TO_ACQUIRE_MEMORY", "OutOfMemoryError", "SparkOutOfMemoryError")
+
+
+@contextmanager
+def spark_memory_errors(memory: str) -> Iterator[None]:
+    """A Spark job that runs out of memory becomes one line naming the remedy.
+
+    Spark reports it as a Java stack trace of a few hundred lines wrapped in py4j's
+    error; what the user can do is give the driver more memory. At 10M generated trade
+    records the 2g default failed creating the 61.9M blocking pairs and 6g ran through
+    (docs/trade.md). Other errors pass unchanged.
+    """
+    try:
+        yield
+    except Exception as exc:
+        if type(exc).__name__ == "Py4JJavaError" and any(
+            word in str(exc) for word in _SPARK_OUT_OF_MEMORY
+        ):
+            raise DualtraceError(
+                f"Spark ran out of memory with a {memory} driver; rerun with a larger "
+                "--spark-memory (or DUALTRACE_SPARK_MEMORY), e.g. 6g for 10M trade records"
+            ) from None
+        raise
 
 
 def to_spark_sql(sql: str) -> str:
