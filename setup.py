@@ -3,40 +3,36 @@
 Everything else is in pyproject.toml. The modules (``dualtrace.native.COMPILED``) are
 plain, fully typed Python that also runs uncompiled; compiled, they give the same
 results (``bench/screening_identity.py``) faster. ``DUALTRACE_PURE_PYTHON=1`` skips
-compiling (to profile the Python, or on a machine without a C compiler); a failed
-compile leaves pure Python with a warning rather than failing the install.
+compiling (to profile the Python); without a C compiler or the Python headers, or if
+mypyc fails, the modules stay pure Python, with a warning rather than a failed install.
 """
 
 from __future__ import annotations
 
-import ast
 import os
+import runpy
 import sys
 from pathlib import Path
 
-from setuptools import setup
+from setuptools import setup  # type: ignore[import-untyped]
 
 HERE = Path(__file__).resolve().parent
 
 
-def _native_settings() -> tuple[list[str], str]:
-    """COMPILED and GROUP from dualtrace/native.py, read without importing the package
-    (the build environment has none of its dependencies)."""
-    values: dict[str, object] = {}
-    tree = ast.parse((HERE / "dualtrace" / "native.py").read_text(encoding="utf-8"))
-    for node in tree.body:
-        if isinstance(node, ast.Assign) and len(node.targets) == 1:
-            target = node.targets[0]
-            if isinstance(target, ast.Name) and target.id in ("COMPILED", "GROUP"):
-                values[target.id] = ast.literal_eval(node.value)
-    modules = [m.replace(".", "/") + ".py" for m in values["COMPILED"]]  # type: ignore[attr-defined]
-    return modules, str(values["GROUP"])
+# dualtrace/native.py imports only the standard library: run it for its settings
+# without importing the package (the build environment has none of its dependencies)
+NATIVE = runpy.run_path(str(HERE / "dualtrace" / "native.py"))
 
 
 def _ext_modules() -> list[object]:
     if os.environ.get("DUALTRACE_PURE_PYTHON") == "1":
         return []
-    modules, group = _native_settings()
+    if not NATIVE["can_compile"]():
+        print("dualtrace: no C compiler or Python headers; the matcher runs as Python",
+              file=sys.stderr)  # fmt: skip
+        return []
+    modules = [m.replace(".", "/") + ".py" for m in NATIVE["COMPILED"]]
+    group = NATIVE["GROUP"]
     try:
         from mypyc.build import mypycify
 
@@ -50,7 +46,7 @@ def _ext_modules() -> list[object]:
                 group_name=group,
             )
         )
-    except (Exception, SystemExit) as exc:  # noqa: BLE001 - any failure: pure Python
+    except (Exception, SystemExit) as exc:  # any failure of mypyc: pure Python
         print(f"dualtrace: matcher not compiled ({exc}); it runs as Python", file=sys.stderr)
         return []
 

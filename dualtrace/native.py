@@ -19,12 +19,16 @@ import dataclasses
 import importlib.abc
 import importlib.machinery
 import importlib.util
+import os
+import shutil
 import sys
+import sysconfig
 import warnings
 from pathlib import Path
 from typing import Any
 
 # The modules setup.py compiles, in import order (a module after those it imports).
+# setup.py runs this file on its own (runpy): standard-library imports only.
 COMPILED = (
     "dualtrace.names.normalize",
     "dualtrace.resolve.typos",
@@ -97,6 +101,15 @@ def prefer_fresh_sources() -> list[str]:
     return stale
 
 
+def can_compile() -> bool:
+    """A C compiler and the Python headers are there (setup.py asks before compiling:
+    only mypyc's C generation can fail softly, a compiler missing when the extensions
+    are built would fail the whole install)."""
+    compiler = os.environ.get("CC") or sysconfig.get_config_var("CC") or "cc"
+    headers = Path(sysconfig.get_paths()["include"]) / "Python.h"
+    return shutil.which(compiler.split()[0]) is not None and headers.exists()
+
+
 def is_compiled() -> bool:
     """Whether the matcher modules imported in this process are the compiled ones."""
     from dualtrace.resolve import features
@@ -112,7 +125,8 @@ def build_name() -> str:
 
 def reduce_fields(obj: Any) -> tuple[Any, tuple[Any, ...]]:
     """pickle's recipe for a dataclass of the compiled modules: its class called with
-    its fields. mypyc's own pickle support restored no attributes of a frozen slotted
-    dataclass (seen with mypy 2.4), and the screening index, pickled beside the store
+    its fields. A compiled class does not pickle on its own (unpickling called its
+    ``__init__`` without arguments; mypyc's ``serializable`` option restored no
+    attributes; mypy 2.4), and the screening index, pickled beside the store
     (``load_or_build``), is made of them. The same recipe serves the pure build."""
     return type(obj), tuple(getattr(obj, f.name) for f in dataclasses.fields(obj))
