@@ -554,9 +554,14 @@ def _run_case(cmd: list[str], timeout: float, max_gb: float, errors: Any) -> dic
             return result
     killed = " (killed: out of memory?)" if proc.returncode == -9 else ""
     errors.seek(0)
-    cause = [ln for ln in errors.read().splitlines() if _ERROR_LINE.match(ln)][-1:]
+    lines = errors.read().splitlines()
+    # the Python error line, and under py4j the Java cause it wraps (the root cause
+    # is the last "Caused by:", e.g. Spark's SparkOutOfMemoryError)
+    cause = [ln for ln in lines if _ERROR_LINE.match(ln)][-1:]
+    java = [ln.removeprefix("Caused by: ") for ln in lines if ln.startswith("Caused by: ")]
+    cause = [" <- ".join(c[:300] for c in cause + java[-1:])] if cause or java else []
     return {"error": f"exit {proc.returncode}{killed}, peak {peak / 1e9:.1f} GB"
-            + (f": {cause[0][:300]}" if cause else "")}  # fmt: skip
+            + (f": {cause[0]}" if cause else "")}  # fmt: skip
 
 
 def engines_agree(rows: int) -> bool:
