@@ -44,7 +44,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import duckdb
 import psutil  # type: ignore[import-untyped]
@@ -507,7 +507,7 @@ def measure(
         return _run_case(cmd, timeout, max_gb, errors)
 
 
-def _run_case(cmd: list[str], timeout: float, max_gb: float, errors: Any) -> dict[str, Any]:
+def _run_case(cmd: list[str], timeout: float, max_gb: float, errors: IO[str]) -> dict[str, Any]:
     """:func:`measure`'s watch over one case's process tree."""
     started = time.monotonic()
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
