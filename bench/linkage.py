@@ -34,11 +34,13 @@ sooner; the result line names the cap).
 from __future__ import annotations
 
 import argparse
+import atexit
 import contextlib
 import json
 import os
 import re
 import resource
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -362,7 +364,12 @@ def run_splink(dataset: str, engine_name: str, rows: int) -> dict[str, Any]:
         from dualtrace.trade.linkage.engines import spark_session
 
         spark = spark_session(memory=SPARK_MEMORY)
-        spark.sparkContext.setCheckpointDir(tempfile.mkdtemp(prefix="splink-ckpt-"))
+        # Splink checkpoints its intermediate tables (tens of GB at 10M records): under
+        # the bench cache (DUALTRACE_BENCH_CACHE, put it on a roomy disk), removed at exit
+        CACHE.mkdir(parents=True, exist_ok=True)
+        ckpt = tempfile.mkdtemp(prefix="splink-ckpt-", dir=CACHE)
+        atexit.register(shutil.rmtree, ckpt, ignore_errors=True)
+        spark.sparkContext.setCheckpointDir(ckpt)
         db_api: Any = SparkAPI(spark_session=spark)  # type: ignore[no-untyped-call]
     else:
         con = _duckdb_connection()
