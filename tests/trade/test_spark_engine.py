@@ -86,3 +86,31 @@ def test_summary_is_the_same_on_both_engines(spark: Any, small_store: Store) -> 
     assert (duck["engine"], sprk["engine"]) == ("duckdb", "spark")
     for key in ("routes", "tiers", "consignees", "values_by_tier_and_currency"):
         assert duck[key] == sprk[key], key
+
+
+def _cached_bytes(spark: Any) -> tuple[int, int]:
+    """Bytes Spark's block manager holds for cached data: (heap, local disk)."""
+    infos = spark.sparkContext._jsc.sc().getRDDStorageInfo()
+    return sum(i.memSize() for i in infos), sum(i.diskSize() for i in infos)
+
+
+@pytest.mark.parametrize("storage", ["DISK_ONLY", None])
+def test_where_spark_keeps_the_tables_changes_memory_not_the_result(
+    spark: Any, small_store: Store, storage: str | None
+) -> None:
+    # by default (DISK_ONLY) the pipeline's tables are on local disk, none in the
+    # driver's heap; Spark's own default keeps them in the heap; the links and
+    # clusters are DuckDB's either way
+    features = party_features(_trade_strings(small_store), set())
+    records, tokens = features.records, features.tokens
+    duck, _ = run_linkage(DuckDBEngine(), TRADE_PARTY_SPEC, records, tokens)
+    engine = SparkEngine(spark, storage=storage) if storage is None else SparkEngine(spark)
+    sprk, _ = run_linkage(engine, TRADE_PARTY_SPEC, records, tokens)
+    assert sprk.links.to_pylist() == duck.links.to_pylist()
+    assert sprk.clusters.to_pylist() == duck.clusters.to_pylist()
+    heap, disk = _cached_bytes(spark)
+    assert (heap == 0 and disk > 0) if storage == "DISK_ONLY" else heap > 0
+    engine.release_memory()  # a full collection, and the engine still answers
+    assert engine.scalar("SELECT count(*) FROM records") == records.num_rows
+    for name in list(engine._cached):
+        engine.drop(name)

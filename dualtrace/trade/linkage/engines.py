@@ -41,6 +41,9 @@ class LinkageEngine(Protocol):
 
     def drop(self, name: str) -> None: ...
 
+    def release_memory(self) -> None:
+        """Hand memory the engine no longer uses back to the operating system."""
+
 
 class DuckDBEngine:
     """Runs the pipeline in an in-memory DuckDB database (or a given connection)."""
@@ -83,6 +86,9 @@ class DuckDBEngine:
 
     def drop(self, name: str) -> None:
         self.con.execute(f"DROP TABLE IF EXISTS {name}")
+
+    def release_memory(self) -> None:
+        """Nothing to do: DuckDB frees dropped tables' buffers itself."""
 
 
 # Spark's words for a job that ran out of memory (execution memory, or the JVM heap)
@@ -155,28 +161,52 @@ def spark_session(
 # 500k slices bound a working set Spark does not need bounded the same way
 SPARK_PAIR_CHUNK = 4_000_000
 
+# Where Spark keeps the pipeline's tables: on local disk (the OS page cache serves the
+# re-reads) rather than as deserialised rows in the driver's heap, which grew the heap
+# to its limit. At 1M generated trade records with a 6g driver (bench/linkage.py, one
+# run each beside other work, load 2.5-3.5) the case's peak fell from 8.09 to 4.52 GB
+# (the JVM's from 7.05 to 3.49) and its CPU from 422 to 403 s, P/R/F1 unchanged.
+SPARK_STORAGE: str | None = "DISK_ONLY"
+
 
 class SparkEngine:
     """Runs the pipeline on Spark; every created table is materialised and cached."""
 
     name = "spark"
 
-    def __init__(self, spark: SparkSession, pair_chunk: int | None = SPARK_PAIR_CHUNK) -> None:
+    def __init__(
+        self,
+        spark: SparkSession,
+        pair_chunk: int | None = SPARK_PAIR_CHUNK,
+        storage: str | None = SPARK_STORAGE,
+    ) -> None:
+        """``storage`` names the ``pyspark.StorageLevel`` the created tables are kept
+        at (``None``: Spark's default for a local checkpoint, deserialised rows in the
+        heap); see :data:`SPARK_STORAGE`."""
         # No Java UDF is registered: the pipeline compares names with Levenshtein, which
         # Spark has built in, so a session created elsewhere (without Splink's jar on its
         # class path, e.g. the graph engine's) runs the same SQL.
         self.spark = spark
         self.pair_chunk = pair_chunk
         self._cached: dict[str, Any] = {}
+        self._storage: Any = None
+        if storage is not None:
+            from pyspark import StorageLevel
+
+            self._storage = getattr(StorageLevel, storage)
+
+    def _checkpoint(self, df: Any) -> Any:
+        """``df`` computed once and cut from its plan, kept at the engine's level."""
+        return df.localCheckpoint(eager=True, storageLevel=self._storage)
 
     def register(self, name: str, table: pa.Table) -> None:
         self.drop(name)
-        df = self.spark.createDataFrame(table).localCheckpoint()
+        df = self._checkpoint(self.spark.createDataFrame(table))
         df.createOrReplaceTempView(name)
         self._cached[name] = df
 
     def create(self, name: str, sql: str) -> None:
-        df = self.spark.sql(to_spark_sql(sql)).localCheckpoint(eager=True)
+        df = self._checkpoint(self.spark.sql(to_spark_sql(sql)))
         self.drop(name)
         df.createOrReplaceTempView(name)
         self._cached[name] = df
@@ -194,3 +224,15 @@ class SparkEngine:
         if df is not None:
             df.unpersist()
         self.spark.catalog.dropTempView(name)
+
+    def release_memory(self) -> None:
+        """A full garbage collection in the driver's JVM, so it gives back its heap.
+
+        A JVM keeps the heap it grew to for the scoring (up to ``spark.driver.memory``)
+        though the tables it then held are dropped; after a full collection Java's G1
+        uncommits what is free beyond its ``MaxHeapFreeRatio``. The pipeline calls
+        this before clustering in Python, which would otherwise add its arrays on top
+        of an idle but full heap.
+        """
+        jvm: Any = self.spark.sparkContext._jvm
+        jvm.System.gc()

@@ -728,6 +728,7 @@ def cluster(engine: LinkageEngine, threshold: float, coherence: float) -> np.nda
     strong = np.asarray(kept.column("probability").to_numpy(), np.float64) >= threshold
     del kept
     release_freed_memory()  # the fetched buffers, before the clustering arrays
+    engine.release_memory()  # and the engine's idle memory (a Spark driver's heap)
     keep = np.ones(left.size, bool)
     rejected_t = engine.arrow("SELECT a, b FROM rejected_edges")
     if rejected_t.num_rows:
