@@ -485,6 +485,13 @@ def run_splink(dataset: str, engine_name: str, rows: int) -> dict[str, Any]:
 
 
 def worker(args: argparse.Namespace) -> None:
+    if args.engine == "spark":
+        # both tools' Spark scratch (shuffle files, spills, our disk-kept tables) on the
+        # cache's disk, where the case's disk use is measured; removed at exit
+        CACHE.mkdir(parents=True, exist_ok=True)
+        local = tempfile.mkdtemp(prefix="spark-local-", dir=CACHE)
+        atexit.register(shutil.rmtree, local, ignore_errors=True)
+        os.environ["SPARK_LOCAL_DIRS"] = local
     fn = run_ours if args.tool == "dualtrace" else run_splink
     result = fn(args.dataset, args.engine, args.rows)
     sys.stdout.write("RESULT " + json.dumps(result) + "\n")
@@ -522,7 +529,13 @@ def _run_case(cmd: list[str], timeout: float, max_gb: float, errors: IO[str]) ->
     peak = 0
     ps = psutil.Process(proc.pid)
     tree_cpu: dict[int, float] = {}  # last CPU seconds seen per process (the JVM too)
+    # the case's scratch disk (spill, Spark's shuffles and checkpoints, all under the
+    # cache): free space on its disk at the start and at its lowest, so running out
+    # of disk is measured, not guessed (Splink on Spark at 10M)
+    CACHE.mkdir(parents=True, exist_ok=True)
+    free_start = free_low = shutil.disk_usage(CACHE).free
     while proc.poll() is None:
+        free_low = min(free_low, shutil.disk_usage(CACHE).free)
         try:
             procs = [ps, *ps.children(recursive=True)]
             peak = max(peak, sum(p.memory_info().rss for p in procs))
@@ -543,7 +556,7 @@ def _run_case(cmd: list[str], timeout: float, max_gb: float, errors: IO[str]) ->
             return {
                 "error": f"killed: {why} after {elapsed:.0f} s wall, "
                 f"{sum(tree_cpu.values()):.0f} CPU-s, peak {peak / 1e9:.2f} GB, "
-                f"load {os.getloadavg()[0]:.1f}"
+                f"{_disk_note(free_start, free_low)}, load {os.getloadavg()[0]:.1f}"
             }
         time.sleep(0.2)
     out = proc.stdout.read() if proc.stdout else ""
@@ -551,6 +564,7 @@ def _run_case(cmd: list[str], timeout: float, max_gb: float, errors: IO[str]) ->
         if line.startswith("RESULT "):
             result: dict[str, Any] = json.loads(line[7:])
             result["peak_gb"] = peak / 1e9
+            result["scratch_gb"] = (free_start - free_low) / 1e9
             result["wall"] = time.monotonic() - started
             after = resource.getrusage(resource.RUSAGE_CHILDREN)
             # CPU seconds of the case (user + system, its waited-for children included):
@@ -567,8 +581,17 @@ def _run_case(cmd: list[str], timeout: float, max_gb: float, errors: IO[str]) ->
     cause = [ln for ln in lines if _ERROR_LINE.match(ln)][-1:]
     java = [ln.removeprefix("Caused by: ") for ln in lines if ln.startswith("Caused by: ")]
     cause = [" <- ".join(c[:300] for c in cause + java[-1:])] if cause or java else []
-    return {"error": f"exit {proc.returncode}{killed}, peak {peak / 1e9:.1f} GB"
+    return {"error": f"exit {proc.returncode}{killed}, peak {peak / 1e9:.1f} GB, "
+            f"{_disk_note(free_start, free_low)}"
             + (f": {cause[0]}" if cause else "")}  # fmt: skip
+
+
+def _disk_note(free_start: int, free_low: int) -> str:
+    """The case's disk use in words: free space at the start and at its lowest."""
+    return (
+        f"disk free {free_start / 1e9:.1f} -> {free_low / 1e9:.1f} GB "
+        f"(scratch peak {(free_start - free_low) / 1e9:.1f} GB)"
+    )
 
 
 def engines_agree(rows: int) -> bool:
