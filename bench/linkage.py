@@ -363,7 +363,17 @@ def run_splink(dataset: str, engine_name: str, rows: int) -> dict[str, Any]:
 
         from dualtrace.trade.linkage.engines import spark_session
 
-        spark = spark_session(memory=SPARK_MEMORY)
+        # Splink writes its comparison vectors and predictions as Parquet checkpoints
+        # (and Spark keeps the shuffles behind them): at 10M records that ran this
+        # host's disk out twice, so Splink gets zstd for both, which packs its string
+        # columns tighter than the default snappy / lz4 (ours keeps the defaults)
+        spark = spark_session(
+            memory=SPARK_MEMORY,
+            conf={
+                "spark.sql.parquet.compression.codec": "zstd",
+                "spark.io.compression.codec": "zstd",
+            },
+        )
         # Splink checkpoints its intermediate tables (tens of GB at 10M records): under
         # the bench cache (DUALTRACE_BENCH_CACHE, put it on a roomy disk), removed at exit
         CACHE.mkdir(parents=True, exist_ok=True)

@@ -10,7 +10,7 @@ UDF jar that Splink ships in its wheel, registered under the name sqlglot emits.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -123,16 +123,20 @@ def to_spark_sql(sql: str) -> str:
 
 
 def spark_session(
-    master: str = "local[2]", memory: str = "2g", partitions: int = 8
+    master: str = "local[2]",
+    memory: str = "2g",
+    partitions: int = 8,
+    conf: Mapping[str, str] | None = None,
 ) -> SparkSession:
-    """A Spark session with Splink's similarity UDFs on the class path."""
+    """A Spark session with Splink's similarity UDFs on the class path; ``conf`` adds
+    or overrides Spark settings (applied before the session starts)."""
     try:
         from pyspark.sql import SparkSession
         from splink.internals.spark.jar_location import similarity_jar_location
     except ImportError as exc:  # pragma: no cover - both are dependencies
         raise DualtraceError(f"--engine spark needs pyspark and splink: {exc}") from exc
     os.environ.setdefault("PYSPARK_PYTHON", "python3")
-    spark = (
+    builder = (
         SparkSession.builder.master(master)
         .appName("dualtrace-linkage")
         .config("spark.jars", similarity_jar_location())
@@ -150,8 +154,10 @@ def spark_session(
         # case uses this builder too
         .config("spark.sql.adaptive.maxShuffledHashJoinLocalMapThreshold", "64m")
         .config("spark.sql.adaptive.autoBroadcastJoinThreshold", "32m")
-        .getOrCreate()
     )
+    for key, value in (conf or {}).items():
+        builder = builder.config(key, value)
+    spark = builder.getOrCreate()
     spark.sparkContext.setLogLevel("ERROR")
     return spark
 
