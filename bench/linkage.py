@@ -376,10 +376,7 @@ def run_splink(dataset: str, engine_name: str, rows: int) -> dict[str, Any]:
         )
         # Splink checkpoints its intermediate tables (tens of GB at 10M records): under
         # the bench cache (DUALTRACE_BENCH_CACHE, put it on a roomy disk), removed at exit
-        CACHE.mkdir(parents=True, exist_ok=True)
-        ckpt = tempfile.mkdtemp(prefix="splink-ckpt-", dir=CACHE)
-        atexit.register(shutil.rmtree, ckpt, ignore_errors=True)
-        spark.sparkContext.setCheckpointDir(ckpt)
+        spark.sparkContext.setCheckpointDir(_scratch_dir("splink-ckpt-"))
         db_api: Any = SparkAPI(spark_session=spark)  # type: ignore[no-untyped-call]
     else:
         con = _duckdb_connection()
@@ -494,14 +491,19 @@ def run_splink(dataset: str, engine_name: str, rows: int) -> dict[str, Any]:
 # --------------------------------------------------------------------------- driver
 
 
+def _scratch_dir(prefix: str) -> str:
+    """A new directory under the bench cache for this case's scratch, removed at exit."""
+    CACHE.mkdir(parents=True, exist_ok=True)
+    path = tempfile.mkdtemp(prefix=prefix, dir=CACHE)
+    atexit.register(shutil.rmtree, path, ignore_errors=True)
+    return path
+
+
 def worker(args: argparse.Namespace) -> None:
     if args.engine == "spark":
         # both tools' Spark scratch (shuffle files, spills, our disk-kept tables) on the
         # cache's disk, where the case's disk use is measured; removed at exit
-        CACHE.mkdir(parents=True, exist_ok=True)
-        local = tempfile.mkdtemp(prefix="spark-local-", dir=CACHE)
-        atexit.register(shutil.rmtree, local, ignore_errors=True)
-        os.environ["SPARK_LOCAL_DIRS"] = local
+        os.environ["SPARK_LOCAL_DIRS"] = _scratch_dir("spark-local-")
     fn = run_ours if args.tool == "dualtrace" else run_splink
     result = fn(args.dataset, args.engine, args.rows)
     sys.stdout.write("RESULT " + json.dumps(result) + "\n")
